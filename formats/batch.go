@@ -1,0 +1,79 @@
+package formats
+
+// Strings is a column of byte strings in one arena: value i is
+// Bytes[Offsets[i]:Offsets[i+1]]. The zero value is an empty column. It holds
+// no pointers per value, so the garbage collector never scans it.
+type Strings struct {
+	Bytes   []byte
+	Offsets []uint32 // len = number of values + 1 once anything is appended
+}
+
+// Len returns the number of values.
+func (s *Strings) Len() int {
+	if len(s.Offsets) == 0 {
+		return 0
+	}
+	return len(s.Offsets) - 1
+}
+
+// At returns value i; the slice aliases the arena.
+func (s *Strings) At(i int) []byte { return s.Bytes[s.Offsets[i]:s.Offsets[i+1]] }
+
+// String returns value i as a new string.
+func (s *Strings) String(i int) string { return string(s.At(i)) }
+
+// Append adds a value.
+func (s *Strings) Append(b []byte) {
+	if len(s.Offsets) == 0 {
+		s.Offsets = append(s.Offsets, 0)
+	}
+	s.Bytes = append(s.Bytes, b...)
+	s.Offsets = append(s.Offsets, uint32(len(s.Bytes)))
+}
+
+// AppendString adds a value.
+func (s *Strings) AppendString(v string) {
+	if len(s.Offsets) == 0 {
+		s.Offsets = append(s.Offsets, 0)
+	}
+	s.Bytes = append(s.Bytes, v...)
+	s.Offsets = append(s.Offsets, uint32(len(s.Bytes)))
+}
+
+// Reset empties the column, keeping its memory.
+func (s *Strings) Reset() {
+	s.Bytes = s.Bytes[:0]
+	s.Offsets = append(s.Offsets[:0], 0)
+}
+
+// Col is one decoded column: Str for String, ID, Currency; Int for Enum
+// (code), Decimal (minor units), Timestamp (µs), Date (days) and Bool (0/1).
+// Nulls in optional columns decode to "" or 0.
+type Col struct {
+	Str Strings
+	Int []int64
+}
+
+// Batch is a run of rows of one table, decoded column by column. A reader
+// reuses a Batch for the next run once its callback returns: keep nothing
+// that aliases it.
+type Batch struct {
+	Schema   *Schema
+	Len      int   // rows in the batch
+	FirstRow int64 // 0-based index in the object of the batch's first row
+	RowGroup int   // Parquet row group or Arrow record batch index
+	Cols     []Col // one per Schema.Columns
+}
+
+// NewBatch returns an empty batch for s.
+func NewBatch(s *Schema) *Batch {
+	return &Batch{Schema: s, Cols: make([]Col, len(s.Columns))}
+}
+
+func (b *Batch) reset() {
+	b.Len = 0
+	for i := range b.Cols {
+		b.Cols[i].Str.Reset()
+		b.Cols[i].Int = b.Cols[i].Int[:0]
+	}
+}

@@ -1,0 +1,466 @@
+package formats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// readParquet decodes a Parquet object into batches, one per row group.
+func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *Schema, opt ReadOptions, fn func(*Batch) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			// parquet-go panics on some malformed files; such a file is
+			// corrupt input, not an engine bug.
+			err = &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: reader panic: %v", ErrCorrupt, p)}
+			if opt.Debug {
+				err = fmt.Errorf("%w\n%s", err, debug.Stack())
+			}
+		}
+	}()
+	if err := checkMagic(r, size, parquetMagic, true); err != nil {
+		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrNotParquet, err)}
+	}
+	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+	}
+	if lim := opt.Limits.RowsPerObject; lim > 0 && f.NumRows() > lim {
+		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: the file says it has %d rows, more than the limit of %d", ErrLimit, f.NumRows(), lim)}
+	}
+	cols, err := bindParquet(key, f, s, opt)
+	if err != nil {
+		return err
+	}
+	meta := f.Metadata()
+	var total int64
+	for _, rg := range meta.RowGroups {
+		if rg.NumRows < 0 {
+			return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: negative row count in a row group", ErrCorrupt)}
+		}
+		total += rg.NumRows
+	}
+	if total != f.NumRows() {
+		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: row groups hold %d rows, the footer says %d", ErrCorrupt, total, f.NumRows())}
+	}
+
+	errs := newErrorList(key, opt.Limits.ErrorsPerObject)
+	b := NewBatch(s)
+	var firstRow int64
+	for rgi, rg := range f.RowGroups() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b.reset()
+		b.Len = int(rg.NumRows())
+		b.FirstRow = firstRow
+		b.RowGroup = rgi
+		chunks := rg.ColumnChunks()
+		for _, c := range cols {
+			if lim := opt.Limits.ColumnChunkBytes; lim > 0 {
+				if cm := meta.RowGroups[rgi].Columns[c.leaf.Index()].MetaData; cm.TotalUncompressedSize > lim {
+					return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: fmt.Errorf(
+						"%w: column chunk of %d bytes decompressed, more than the limit of %d", ErrLimit, cm.TotalUncompressedSize, lim)}
+				}
+			}
+			sk := &sink{col: c.col, out: &b.Cols[c.idx], limits: &opt.Limits}
+			report := func(row int64, err error) bool {
+				return errs.add(rgi, firstRow+row+1, c.col.Name, err)
+			}
+			if err := c.readChunk(ctx, chunks[c.leaf.Index()], sk, report); err != nil {
+				return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: err}
+			}
+			if errs.full() {
+				return errs.err()
+			}
+			if got := colLen(c.col, &b.Cols[c.idx]); got != b.Len && errs.empty() {
+				return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: fmt.Errorf(
+					"%w: column has %d values, the row group %d rows", ErrCorrupt, got, b.Len)}
+			}
+		}
+		for i, col := range s.Columns {
+			if b.Cols[i].Int == nil && b.Cols[i].Str.Len() == 0 && b.Len > 0 && !hasBinding(cols, i) {
+				fillNull(col, &b.Cols[i], b.Len)
+			}
+		}
+		if errs.empty() {
+			if err := fn(b); err != nil {
+				return err
+			}
+		}
+		firstRow += rg.NumRows()
+	}
+	return errs.err()
+}
+
+func hasBinding(cols []*pqCol, i int) bool {
+	for _, c := range cols {
+		if c.idx == i {
+			return true
+		}
+	}
+	return false
+}
+
+// fillNull fills an optional column the file does not have.
+func fillNull(col Column, out *Col, n int) {
+	if isStringType(col.Type) {
+		for range n {
+			out.Str.Append(nil)
+		}
+		return
+	}
+	out.Int = append(out.Int, make([]int64, n)...)
+}
+
+func colLen(col Column, c *Col) int {
+	if isStringType(col.Type) && col.Type != Enum {
+		return c.Str.Len()
+	}
+	return len(c.Int)
+}
+
+// pqCol binds a schema column to a leaf column of the file.
+type pqCol struct {
+	idx    int
+	col    Column
+	leaf   *parquet.Column
+	kind   parquet.Kind
+	maxDef byte
+	dec    decimalConv
+	tsUnit int64 // for timestamps: how many source units make a microsecond (negative: how many µs per unit)
+}
+
+func bindParquet(key string, f *parquet.File, s *Schema, opt ReadOptions) ([]*pqCol, error) {
+	var cols []*pqCol
+	var errs []error
+	for i, col := range s.Columns {
+		leaf := f.Root().Column(col.Name)
+		if leaf == nil {
+			if col.Required {
+				errs = append(errs, &Error{Key: key, RowGroup: -1, Column: col.Name, Err: ErrMissingColumn})
+			}
+			continue
+		}
+		c, err := bindParquetColumn(i, col, leaf, opt.Scale)
+		if err != nil {
+			errs = append(errs, &Error{Key: key, RowGroup: -1, Column: col.Name, Err: err})
+			continue
+		}
+		cols = append(cols, c)
+	}
+	if len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return cols, nil
+}
+
+func bindParquetColumn(i int, col Column, leaf *parquet.Column, scale int) (*pqCol, error) {
+	if !leaf.Leaf() || leaf.Repeated() || leaf.MaxRepetitionLevel() > 0 {
+		return nil, fmt.Errorf("%w: want %s, the file has a nested or repeated column", ErrWrongType, col.Type)
+	}
+	typ := leaf.Type()
+	kind := typ.Kind()
+	lt := typ.LogicalType()
+	var ltv format.LogicalTypeValue
+	if lt != nil {
+		ltv = lt.Value
+	}
+	c := &pqCol{idx: i, col: col, leaf: leaf, kind: kind, maxDef: byte(leaf.MaxDefinitionLevel())}
+	wrong := func() error {
+		desc := kind.String()
+		if ltv != nil {
+			desc += " " + ltv.String()
+		}
+		return fmt.Errorf("%w: want %s, the file has %s", ErrWrongType, col.Type, desc)
+	}
+	switch col.Type {
+	case String, ID, Enum, Currency:
+		if kind != parquet.ByteArray {
+			return nil, wrong()
+		}
+		switch ltv.(type) {
+		case nil, *format.StringType, *format.EnumType:
+		default:
+			return nil, wrong()
+		}
+	case Decimal:
+		if kind == parquet.Float || kind == parquet.Double {
+			return nil, fmt.Errorf("%w: the file has %s", ErrFloatMoney, kind)
+		}
+		d, ok := ltv.(*format.DecimalType)
+		if !ok {
+			return nil, fmt.Errorf("%w: want DECIMAL(18,%d), the file has %s without a DECIMAL annotation", ErrWrongType, scale, kind)
+		}
+		switch kind {
+		case parquet.Int32, parquet.Int64, parquet.FixedLenByteArray, parquet.ByteArray:
+		default:
+			return nil, wrong()
+		}
+		if d.Scale < 0 || d.Precision <= 0 || d.Scale > d.Precision || d.Precision > 76 {
+			return nil, fmt.Errorf("%w: invalid %s", ErrWrongType, d)
+		}
+		c.dec = decimalConv{fromScale: int(d.Scale), toScale: scale}
+	case Timestamp:
+		ts, ok := ltv.(*format.TimestampType)
+		switch {
+		case kind == parquet.Int96 && ltv == nil:
+			// Legacy Spark/Impala timestamps: nanoseconds of day and Julian day.
+		case kind == parquet.Int64 && ok && ts.Unit.Value != nil:
+			switch ts.Unit.Value.(type) {
+			case *format.MilliSeconds:
+				c.tsUnit = -1000
+			case *format.MicroSeconds:
+				c.tsUnit = 1
+			case *format.NanoSeconds:
+				c.tsUnit = 1000
+			default:
+				return nil, wrong()
+			}
+		default:
+			return nil, wrong()
+		}
+	case Date:
+		if _, ok := ltv.(*format.DateType); kind != parquet.Int32 || !ok {
+			return nil, wrong()
+		}
+	case Bool:
+		if kind != parquet.Boolean {
+			return nil, wrong()
+		}
+	}
+	return c, nil
+}
+
+// readChunk decodes every page of one column chunk into the sink. report
+// records a row error (row is 0-based within the chunk) and says whether to
+// go on.
+func (c *pqCol) readChunk(ctx context.Context, cc parquet.ColumnChunk, s *sink, report func(int64, error) bool) error {
+	pages := cc.Pages()
+	defer pages.Close()
+	var row int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		n, err := c.readPage(p, s, row, report)
+		parquet.Release(p)
+		if err != nil {
+			return err
+		}
+		row += n
+	}
+}
+
+// pageValues holds the typed non-null values of one page (or of its
+// dictionary), read out once per page.
+type pageValues struct {
+	kind     parquet.Kind
+	bytes    []byte
+	offsets  []uint32
+	flbaSize int
+	i32      []int32
+	i64      []int64
+	i96      []deprecated.Int96
+	n        int
+}
+
+func newPageValues(kind parquet.Kind, v *encoding.Values) (pv pageValues, err error) {
+	pv.kind = kind
+	switch kind {
+	case parquet.ByteArray:
+		pv.bytes, pv.offsets = v.ByteArray()
+		pv.n = len(pv.offsets) - 1
+		if pv.n < 0 {
+			pv.n = 0
+		}
+	case parquet.FixedLenByteArray:
+		pv.bytes, pv.flbaSize = v.FixedLenByteArray()
+		if pv.flbaSize <= 0 {
+			return pv, fmt.Errorf("%w: fixed-length byte array of size %d", ErrCorrupt, pv.flbaSize)
+		}
+		pv.n = len(pv.bytes) / pv.flbaSize
+	case parquet.Int32:
+		pv.i32 = v.Int32()
+		pv.n = len(pv.i32)
+	case parquet.Int64:
+		pv.i64 = v.Int64()
+		pv.n = len(pv.i64)
+	case parquet.Int96:
+		pv.i96 = v.Int96()
+		pv.n = len(pv.i96)
+	default:
+		return pv, fmt.Errorf("%w: unexpected physical type %s", ErrCorrupt, kind)
+	}
+	return pv, nil
+}
+
+func (c *pqCol) readPage(p parquet.Page, s *sink, row int64, report func(int64, error) bool) (int64, error) {
+	n := p.NumValues()
+	defs := p.DefinitionLevels()
+	if len(defs) > 0 && int64(len(defs)) != n {
+		return 0, fmt.Errorf("%w: %d definition levels for %d values", ErrCorrupt, len(defs), n)
+	}
+	if c.kind == parquet.Boolean {
+		return n, c.readBoolPage(p, s, row, report)
+	}
+	nonNull := int(n)
+	if len(defs) > 0 {
+		nonNull = 0
+		for _, d := range defs {
+			if d == c.maxDef {
+				nonNull++
+			}
+		}
+	}
+	var idx []int32
+	data := p.Data()
+	src := data
+	if dict := p.Dictionary(); dict != nil {
+		idx = data.Int32()
+		if len(idx) < nonNull {
+			return 0, fmt.Errorf("%w: page has %d dictionary indexes for %d values", ErrCorrupt, len(idx), nonNull)
+		}
+		src = dict.Page().Data()
+	}
+	pv, err := newPageValues(c.kind, &src)
+	if err != nil {
+		return 0, err
+	}
+	if idx == nil && pv.n < nonNull {
+		return 0, fmt.Errorf("%w: page has %d values for %d rows", ErrCorrupt, pv.n, nonNull)
+	}
+	j := 0
+	for i := range int(n) {
+		var err error
+		if len(defs) > 0 && defs[i] != c.maxDef {
+			err = s.null()
+		} else {
+			k := j
+			j++
+			if idx != nil {
+				k = int(idx[k])
+				if k < 0 || k >= pv.n {
+					return 0, fmt.Errorf("%w: dictionary index %d out of range 0..%d", ErrCorrupt, k, pv.n-1)
+				}
+			}
+			err = c.value(&pv, k, s)
+		}
+		if err != nil && !report(row+int64(i), err) {
+			return n, nil
+		}
+	}
+	return n, nil
+}
+
+func (c *pqCol) value(pv *pageValues, k int, s *sink) error {
+	switch pv.kind {
+	case parquet.ByteArray:
+		v := pv.bytes[pv.offsets[k]:pv.offsets[k+1]]
+		if c.col.Type == Decimal {
+			x, err := c.dec.bigEndian(v)
+			if err != nil {
+				return err
+			}
+			return s.integer(x)
+		}
+		return s.bytes(v)
+	case parquet.FixedLenByteArray:
+		x, err := c.dec.bigEndian(pv.bytes[k*pv.flbaSize : (k+1)*pv.flbaSize])
+		if err != nil {
+			return err
+		}
+		return s.integer(x)
+	case parquet.Int32:
+		return c.integer(int64(pv.i32[k]), s)
+	case parquet.Int64:
+		return c.integer(pv.i64[k], s)
+	case parquet.Int96:
+		return s.integer(int96Micros(pv.i96[k]))
+	}
+	return fmt.Errorf("%w: unexpected physical type %s", ErrCorrupt, pv.kind)
+}
+
+func (c *pqCol) integer(v int64, s *sink) error {
+	switch c.col.Type {
+	case Decimal:
+		x, err := c.dec.int(v)
+		if err != nil {
+			return err
+		}
+		return s.integer(x)
+	case Timestamp:
+		return s.integer(scaleTimestamp(v, c.tsUnit))
+	}
+	return s.integer(v)
+}
+
+// scaleTimestamp converts a timestamp in some unit to microseconds: unit 1
+// is µs, -1000 ms (multiply), 1000 ns (floor divide).
+func scaleTimestamp(v, unit int64) int64 {
+	switch {
+	case unit < 0:
+		m := -unit
+		if v > maxMicros/m || v < -maxMicros/m {
+			return -1 // out of range; the sink rejects it
+		}
+		return v * m
+	case unit > 1:
+		q := v / unit
+		if v%unit < 0 {
+			q--
+		}
+		return q
+	}
+	return v
+}
+
+const julianUnixEpoch = 2_440_588
+
+func int96Micros(v deprecated.Int96) int64 {
+	nanos := int64(uint64(v[1])<<32 | uint64(v[0]))
+	days := int64(v[2]) - julianUnixEpoch
+	if days < -1_000_000 || days > 1_000_000 || nanos < 0 || nanos >= 86_400_000_000_000 {
+		return -1
+	}
+	return days*86_400_000_000 + nanos/1000
+}
+
+func (c *pqCol) readBoolPage(p parquet.Page, s *sink, row int64, report func(int64, error) bool) error {
+	vals := make([]parquet.Value, p.NumValues())
+	n, err := p.Values().ReadValues(vals)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if int64(n) != p.NumValues() {
+		return fmt.Errorf("%w: read %d of %d values", ErrCorrupt, n, p.NumValues())
+	}
+	for i, v := range vals[:n] {
+		var err error
+		if v.IsNull() {
+			err = s.null()
+		} else if v.Boolean() {
+			err = s.integer(1)
+		} else {
+			err = s.integer(0)
+		}
+		if err != nil && !report(row+int64(i), err) {
+			return nil
+		}
+	}
+	return nil
+}

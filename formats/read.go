@@ -1,0 +1,144 @@
+package formats
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ReadOptions control decoding.
+type ReadOptions struct {
+	Scale  int    // amount_scale: decimal places money is held at
+	Limits Limits // see DefaultLimits
+	Debug  bool   // add stack traces to errors from reader panics
+}
+
+// Format is an input file format.
+type Format uint8
+
+const (
+	FormatUnknown Format = iota
+	FormatParquet
+	FormatArrow
+)
+
+func (f Format) String() string {
+	switch f {
+	case FormatParquet:
+		return "parquet"
+	case FormatArrow:
+		return "arrow"
+	}
+	return "unknown"
+}
+
+// FormatOfKey returns the format the key's ending names (.parquet, .arrow).
+func FormatOfKey(key string) Format {
+	switch {
+	case strings.HasSuffix(key, ".parquet"):
+		return FormatParquet
+	case strings.HasSuffix(key, ".arrow"):
+		return FormatArrow
+	}
+	return FormatUnknown
+}
+
+var (
+	parquetMagic = []byte("PAR1")
+	arrowMagic   = []byte("ARROW1")
+)
+
+// Read decodes an object of table s, calling fn with each batch of rows.
+// The format is taken from the key's ending. On bad input it returns an
+// *Error (or several joined with errors.Join), having called fn only for
+// batches before the first error; callers that must not use part of a bad
+// file buffer until Read returns nil.
+func Read(ctx context.Context, key string, r io.ReaderAt, sizeBytes int64, s *Schema, opt ReadOptions, fn func(*Batch) error) error {
+	if lim := opt.Limits.BytesPerObject; lim > 0 && sizeBytes > lim {
+		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: object of %d bytes is larger than the limit of %d", ErrLimit, sizeBytes, lim)}
+	}
+	switch FormatOfKey(key) {
+	case FormatParquet:
+		return readParquet(ctx, key, r, sizeBytes, s, opt, fn)
+	case FormatArrow:
+		return readArrow(ctx, key, r, sizeBytes, s, opt, fn)
+	}
+	return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: file name must end in .parquet or .arrow", ErrWrongType)}
+}
+
+// checkMagic verifies the magic bytes at the start (and, for Parquet, the
+// end) of an object.
+func checkMagic(r io.ReaderAt, size int64, magic []byte, atEnd bool) error {
+	n := int64(len(magic))
+	if size < 2*n {
+		return fmt.Errorf("only %d bytes", size)
+	}
+	head := make([]byte, n)
+	if _, err := r.ReadAt(head, 0); err != nil {
+		return fmt.Errorf("reading the header: %v", err)
+	}
+	if !bytes.Equal(head, magic) {
+		return fmt.Errorf("starts with %q, want %q%s", head, magic, hintFormat(head))
+	}
+	if atEnd {
+		tail := make([]byte, n)
+		if _, err := r.ReadAt(tail, size-n); err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("reading the footer: %v", err)
+		}
+		if !bytes.Equal(tail, magic) {
+			return fmt.Errorf("ends with %q, want %q: truncated or not Parquet", tail, magic)
+		}
+	}
+	return nil
+}
+
+func hintFormat(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, parquetMagic):
+		return " (it is Parquet: name it .parquet)"
+	case bytes.HasPrefix(arrowMagic, head) || bytes.HasPrefix(head, arrowMagic[:4]):
+		return " (it looks like Arrow IPC: name it .arrow)"
+	}
+	return ""
+}
+
+// errorList gathers row errors of one object up to a limit.
+type errorList struct {
+	key  string
+	max  int
+	errs []error
+}
+
+func newErrorList(key string, max int) *errorList {
+	if max <= 0 {
+		max = 1
+	}
+	return &errorList{key: key, max: max}
+}
+
+// add records an error at a 1-based row and says whether to go on.
+func (l *errorList) add(rowGroup int, row int64, column string, err error) bool {
+	if len(l.errs) < l.max {
+		l.errs = append(l.errs, &Error{Key: l.key, RowGroup: rowGroup, Row: row, Column: column, Err: err})
+	}
+	return len(l.errs) < l.max
+}
+
+func (l *errorList) full() bool  { return len(l.errs) >= l.max }
+func (l *errorList) empty() bool { return len(l.errs) == 0 }
+
+func (l *errorList) err() error { return joinErrors(l.errs) }
+
+// joinErrors returns nil, the only error, or all of them joined.
+func joinErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,219 @@
+package formats
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/parquet-go/parquet-go"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func sampleCustody() []CustodyTxnRow {
+	return []CustodyTxnRow{
+		{BankID: "B1", PlatformID: "P1", BankTxnID: "b-1", PlatformTxnID: ptr("t-1"), Payer: "inv-1", Payee: "bor-1",
+			Amount: 12345, Fee: ptr(int64(10)), Currency: "CNY", Kind: "bid", Status: "success", BookedAt: 1_700_000_000_000_000, LoanID: ptr("L1")},
+		{BankID: "B1", PlatformID: "P1", BankTxnID: "b-2", Payer: "ext-1", Payee: "inv-1",
+			Amount: 1, Currency: "CNY", Kind: "deposit", Status: "failed", BookedAt: 1_700_000_000_000_001, Memo: ptr("héllo")},
+	}
+}
+
+func readAll(t *testing.T, key string, data []byte, tbl Table, scale int) (*Batch, error) {
+	t.Helper()
+	var got *Batch
+	err := Read(context.Background(), key, bytes.NewReader(data), int64(len(data)), SchemaOf(tbl),
+		ReadOptions{Scale: scale, Limits: DefaultLimits()}, func(b *Batch) error {
+			if got == nil {
+				got = NewBatch(b.Schema)
+			}
+			appendBatch(got, b)
+			return nil
+		})
+	return got, err
+}
+
+// appendBatch copies b onto dst (test helper).
+func appendBatch(dst, b *Batch) {
+	for i := range b.Cols {
+		for r := 0; r < b.Len && b.Cols[i].Str.Len() > 0; r++ {
+			dst.Cols[i].Str.Append(b.Cols[i].Str.At(r))
+		}
+		dst.Cols[i].Int = append(dst.Cols[i].Int, b.Cols[i].Int...)
+	}
+	dst.Len += b.Len
+}
+
+func TestParquetRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, CustodyTransactions, 2, "test", sampleCustody()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := readAll(t, "x.parquet", buf.Bytes(), CustodyTransactions, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Len != 2 {
+		t.Fatalf("Len = %d", b.Len)
+	}
+	checks := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"amount", b.Cols[CTAmount].Int, []int64{12345, 1}},
+		{"fee", b.Cols[CTFee].Int, []int64{10, 0}},
+		{"kind", b.Cols[CTKind].Int, []int64{int64(KindBid), int64(KindDeposit)}},
+		{"status", b.Cols[CTStatus].Int, []int64{int64(StatusSuccess), int64(StatusFailed)}},
+		{"booked", b.Cols[CTBookedAt].Int, []int64{1_700_000_000_000_000, 1_700_000_000_000_001}},
+		{"ref0", b.Cols[CTPlatformTxnID].Str.String(0), "t-1"},
+		{"ref1", b.Cols[CTPlatformTxnID].Str.String(1), ""},
+		{"memo1", b.Cols[CTMemo].Str.String(1), "héllo"},
+		{"payee0", b.Cols[CTPayee].Str.String(0), "bor-1"},
+	}
+	for _, c := range checks {
+		if !equal(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	// A reader at a larger scale multiplies; at a smaller one, 123.45 is too precise.
+	b4, err := readAll(t, "x.parquet", buf.Bytes(), CustodyTransactions, 4)
+	if err != nil || b4.Cols[CTAmount].Int[0] != 1234500 {
+		t.Fatalf("scale 4: %v %v", err, b4)
+	}
+	_, err = readAll(t, "x.parquet", buf.Bytes(), CustodyTransactions, 1)
+	var fe *Error
+	if !errors.Is(err, ErrTooPrecise) || !errors.As(err, &fe) || fe.Row != 1 || fe.Column != "amount" {
+		t.Fatalf("scale 1: %v", err)
+	}
+}
+
+func equal(a, b any) bool {
+	switch x := a.(type) {
+	case []int64:
+		y := b.([]int64)
+		if len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b
+}
+
+func TestParquetErrors(t *testing.T) {
+	var good bytes.Buffer
+	if err := WriteTable(&good, CustodyTransactions, 2, "test", sampleCustody()); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		data []byte
+		err  error
+		want string
+	}{
+		{"truncated", good.Bytes()[:good.Len()-10], ErrNotParquet, `k.parquet: not a Parquet file: ends with`},
+		{"empty", nil, ErrNotParquet, "k.parquet: not a Parquet file: only 0 bytes"},
+		{"magic", append([]byte("XXXX"), good.Bytes()[4:]...), ErrNotParquet, `starts with "XXXX"`},
+	}
+	for _, tt := range tests {
+		_, err := readAll(t, "k.parquet", tt.data, CustodyTransactions, 2)
+		if !errors.Is(err, tt.err) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want %v containing %q", tt.name, err, tt.err, tt.want)
+		}
+	}
+}
+
+type floatRow struct {
+	BankID     string  `parquet:"bank_id"`
+	PlatformID string  `parquet:"platform_id"`
+	BankTxnID  string  `parquet:"bank_txn_id"`
+	Payer      string  `parquet:"payer_account"`
+	Payee      string  `parquet:"payee_account"`
+	Amount     float64 `parquet:"amount"`
+	Currency   string  `parquet:"currency"`
+	Kind       string  `parquet:"kind"`
+	Status     string  `parquet:"status"`
+	BookedAt   int64   `parquet:"booked_at,timestamp(microsecond)"`
+}
+
+func TestParquetFloatAndMissing(t *testing.T) {
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, []floatRow{{BankID: "B", PlatformID: "P", BankTxnID: "x", Payer: "a", Payee: "b", Amount: 1.5, Currency: "CNY", Kind: "bid", Status: "success"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := readAll(t, "f.parquet", buf.Bytes(), CustodyTransactions, 2)
+	if !errors.Is(err, ErrFloatMoney) || !strings.Contains(err.Error(), `f.parquet: column "amount": money must be a decimal, not a float`) {
+		t.Fatalf("float: %v", err)
+	}
+	_, err = readAll(t, "f.parquet", buf.Bytes(), LedgerTransactions, 2)
+	if !errors.Is(err, ErrMissingColumn) || !strings.Contains(err.Error(), `f.parquet: column "txn_id": missing required column`) {
+		t.Fatalf("missing: %v", err)
+	}
+}
+
+func TestArrowRoundTrip(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "platform_id", Type: arrow.BinaryTypes.String},
+		{Name: "txn_id", Type: arrow.BinaryTypes.String},
+		{Name: "payer_account", Type: arrow.BinaryTypes.String},
+		{Name: "payee_account", Type: arrow.BinaryTypes.String},
+		{Name: "amount", Type: &arrow.Decimal128Type{Precision: 20, Scale: 3}},
+		{Name: "currency", Type: arrow.BinaryTypes.String},
+		{Name: "kind", Type: arrow.BinaryTypes.String},
+		{Name: "status", Type: arrow.BinaryTypes.String},
+		{Name: "booked_at", Type: &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}},
+		{Name: "extra", Type: arrow.PrimitiveTypes.Float64},
+	}, nil)
+	bld := array.NewRecordBuilder(mem, schema)
+	defer bld.Release()
+	bld.Field(0).(*array.StringBuilder).AppendValues([]string{"P", "P"}, nil)
+	bld.Field(1).(*array.StringBuilder).AppendValues([]string{"t1", "t2"}, nil)
+	bld.Field(2).(*array.StringBuilder).AppendValues([]string{"a", "a"}, nil)
+	bld.Field(3).(*array.StringBuilder).AppendValues([]string{"b", "b"}, nil)
+	bld.Field(4).(*array.Decimal128Builder).AppendValues([]decimal128.Num{decimal128.FromI64(12340), decimal128.FromI64(5)}, nil)
+	bld.Field(5).(*array.StringBuilder).AppendValues([]string{"CNY", "CNY"}, nil)
+	bld.Field(6).(*array.StringBuilder).AppendValues([]string{"bid", "fee"}, nil)
+	bld.Field(7).(*array.StringBuilder).AppendValues([]string{"success", "reversed"}, nil)
+	bld.Field(8).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{1_700_000_000_000, 1_700_000_000_001}, nil)
+	bld.Field(9).(*array.Float64Builder).AppendValues([]float64{1, 2}, nil)
+	rec := bld.NewRecordBatch()
+	defer rec.Release()
+	var buf bytes.Buffer
+	w, err := ipc.NewFileWriter(&buf, ipc.WithSchema(schema), ipc.WithAllocator(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// 12.340 at scale 2 is 1234; 0.005 has a third non-zero decimal.
+	_, err = readAll(t, "l.arrow", buf.Bytes(), LedgerTransactions, 2)
+	var fe *Error
+	if !errors.Is(err, ErrTooPrecise) || !errors.As(err, &fe) || fe.Row != 2 || fe.Column != "amount" {
+		t.Fatalf("arrow scale 2: %v", err)
+	}
+	b, err := readAll(t, "l.arrow", buf.Bytes(), LedgerTransactions, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !equal(b.Cols[LTAmount].Int, []int64{12340, 5}) || !equal(b.Cols[LTBookedAt].Int, []int64{1_700_000_000_000_000, 1_700_000_000_001_000}) ||
+		!equal(b.Cols[LTStatus].Int, []int64{0, 2}) || b.Cols[LTTxnID].Str.String(1) != "t2" {
+		t.Fatalf("arrow values: %+v", b.Cols)
+	}
+}

@@ -1,0 +1,171 @@
+package formats
+
+import (
+	"math/big"
+	"unicode/utf8"
+
+	"github.com/recon-dev/recon/money"
+)
+
+// Bounds of plausible business instants and dates: 1970-01-01 to
+// 2200-01-01. Anything outside is a broken writer, not a payment.
+const (
+	minMicros = 0
+	maxMicros = 7_258_118_400_000_000 // 2200-01-01T00:00:00Z
+	minDays   = 0
+	maxDays   = 84_006 // 2200-01-01
+)
+
+// sink appends decoded values of one schema column to a Col, enforcing the
+// column's type and rule. Every append returns a value error without
+// position; the reader adds key, row and column.
+type sink struct {
+	col    Column
+	out    *Col
+	limits *Limits
+}
+
+func (s *sink) null() error {
+	if s.col.Required {
+		return ErrNull
+	}
+	if isStringType(s.col.Type) {
+		s.out.Str.Append(nil)
+	} else {
+		s.out.Int = append(s.out.Int, 0)
+	}
+	return nil
+}
+
+func isStringType(t Type) bool { return t == String || t == ID || t == Enum || t == Currency }
+
+// bytes appends a string value.
+func (s *sink) bytes(v []byte) error {
+	if s.limits.StringBytes > 0 && len(v) > s.limits.StringBytes {
+		return valueError(ErrLimit, "string of %d bytes is longer than the limit of %d", len(v), s.limits.StringBytes)
+	}
+	if !utf8.Valid(v) {
+		return valueError(ErrBadUTF8, "%q", truncate(v))
+	}
+	switch s.col.Type {
+	case ID:
+		if len(v) == 0 {
+			return valueError(ErrBadValue, "empty string")
+		}
+	case Currency:
+		if !isCurrencyCode(v) {
+			return valueError(ErrBadValue, "%q is not an ISO 4217 code (three upper-case letters)", v)
+		}
+	case Enum:
+		for i, name := range s.col.Values {
+			if string(v) == name {
+				s.out.Int = append(s.out.Int, int64(i))
+				return nil
+			}
+		}
+		return valueError(ErrBadValue, "%q is not one of %q", v, s.col.Values)
+	}
+	s.out.Str.Append(v)
+	return nil
+}
+
+func isCurrencyCode(v []byte) bool {
+	if len(v) != 3 {
+		return false
+	}
+	for _, c := range v {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(v []byte) []byte {
+	if len(v) > 40 {
+		return v[:40]
+	}
+	return v
+}
+
+// integer appends an already converted Decimal (minor units), Timestamp
+// (µs), Date (days) or Bool value, checking range and rule.
+func (s *sink) integer(v int64) error {
+	switch s.col.Type {
+	case Decimal:
+		switch s.col.Rule {
+		case Positive:
+			if v <= 0 {
+				return valueError(ErrBadValue, "must be greater than zero")
+			}
+		case NonNegative:
+			if v < 0 {
+				return valueError(ErrBadValue, "must not be negative")
+			}
+		}
+	case Timestamp:
+		if v < minMicros || v >= maxMicros {
+			return valueError(ErrOverflow, "timestamp outside 1970..2200")
+		}
+	case Date:
+		if v < minDays || v >= maxDays {
+			return valueError(ErrOverflow, "date outside 1970..2200")
+		}
+	}
+	s.out.Int = append(s.out.Int, v)
+	return nil
+}
+
+// decimalConv turns unscaled decimal integers at fromScale into minor
+// units at the configured scale.
+type decimalConv struct {
+	fromScale, toScale int
+}
+
+func (d decimalConv) int(v int64) (int64, error) {
+	r, err := money.Rescale(v, d.fromScale, d.toScale)
+	return r, decimalErr(err, v, d.fromScale)
+}
+
+// bigEndian converts a big-endian two's complement integer (Parquet
+// FIXED_LEN_BYTE_ARRAY and BYTE_ARRAY decimals).
+func (d decimalConv) bigEndian(b []byte) (int64, error) {
+	if len(b) == 0 {
+		return 0, valueError(ErrCorrupt, "empty decimal")
+	}
+	if len(b) <= 8 {
+		v := int64(int8(b[0])) // sign-extend
+		for _, c := range b[1:] {
+			v = v<<8 | int64(c)
+		}
+		return d.int(v)
+	}
+	n := new(big.Int).SetBytes(b)
+	if b[0]&0x80 != 0 {
+		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+	}
+	return d.big(n)
+}
+
+func (d decimalConv) big(n *big.Int) (int64, error) {
+	r, err := money.RescaleBig(n, d.fromScale, d.toScale)
+	if err != nil {
+		return 0, decimalBigErr(err, n, d.fromScale)
+	}
+	return r, nil
+}
+
+func decimalErr(err error, v int64, scale int) error {
+	if err == nil {
+		return nil
+	}
+	return decimalBigErr(err, big.NewInt(v), scale)
+}
+
+func decimalBigErr(err error, v *big.Int, scale int) error {
+	text := money.FormatBig(v, scale)
+	if err == money.ErrTooPrecise {
+		return valueError(ErrTooPrecise, "%s", text)
+	}
+	return valueError(ErrOverflow, "%s does not fit DECIMAL(18) at the configured scale", text)
+}

@@ -127,3 +127,20 @@ func TestSum(t *testing.T) {
 		t.Fatalf("AddSum = %d %s", v, a.Format(2))
 	}
 }
+
+func TestSumSub(t *testing.T) {
+	var a, b Sum
+	a.Add(5)
+	b.Add(MaxAbsMinor)
+	b.Add(MaxAbsMinor)
+	a.SubSum(b)
+	want := new(big.Int).Sub(big.NewInt(5), new(big.Int).Mul(big.NewInt(MaxAbsMinor), big.NewInt(2)))
+	if a.Big().Cmp(want) != 0 {
+		t.Fatalf("SubSum = %s, want %s", a.Big(), want)
+	}
+	var z Sum
+	z.SubSum(Sum{})
+	if v, ok := z.Int64(); !ok || v != 0 {
+		t.Fatalf("0-0 = %d", v)
+	}
+}

@@ -60,3 +60,14 @@ func (s Sum) Format(scale int) string {
 func FormatBig(v *big.Int, scale int) string {
 	return decimalFromBig(v, scale).StringFixed(int32(scale))
 }
+
+// SubSum subtracts another Sum.
+func (s *Sum) SubSum(o Sum) {
+	// Two's complement negation of o, then addition.
+	lo := ^o.lo + 1
+	hi := ^o.hi
+	if lo == 0 {
+		hi++
+	}
+	s.AddSum(Sum{hi: hi, lo: lo})
+}

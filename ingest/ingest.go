@@ -1,0 +1,266 @@
+package ingest
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/reconcile"
+	"github.com/recon-dev/recon/store"
+)
+
+// Options control a load.
+type Options struct {
+	Date    string // business date YYYY-MM-DD
+	Scale   int
+	Limits  formats.Limits
+	Workers int          // platforms loaded at once; at least 1
+	Logger  *slog.Logger // nil: discard
+}
+
+// Object is one input object as the manifest records it.
+type Object struct {
+	Key       string `json:"key"`
+	SizeBytes int64  `json:"size_bytes"`
+	SHA256    string `json:"sha256"`
+	Table     string `json:"table"`
+	Rows      int64  `json:"rows"`
+	Rejected  bool   `json:"rejected,omitempty"`
+}
+
+// Rejection is an input object that was not used, and why.
+type Rejection struct {
+	Location
+	Key    string
+	Reason error
+}
+
+// PlatformInput is one platform's decoded inputs.
+type PlatformInput struct {
+	Platform *reconcile.Platform
+	Input    reconcile.Input
+}
+
+// Result is everything a load found.
+type Result struct {
+	Objects    []Object // every input object, sorted by key
+	Rejections []Rejection
+	Platforms  []PlatformInput // sorted by platform id
+	Rows       map[string]int64 // accepted rows per table name
+}
+
+type found struct {
+	info store.ObjectInfo
+	loc  Location
+}
+
+// Load discovers and decodes the inputs of opt.Date.
+func Load(ctx context.Context, st store.Store, opt Options) (*Result, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	res := &Result{Rows: map[string]int64{}}
+	byPlatform := map[string][]found{}
+	var keyErrs []Rejection
+	var nobj int
+	for _, t := range formats.Tables() {
+		infos, err := st.List(ctx, prefix(t, opt.Date))
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		for _, info := range infos {
+			if ignored(info.Key) {
+				continue
+			}
+			nobj++
+			if opt.Limits.FilesPerRun > 0 && nobj > opt.Limits.FilesPerRun {
+				return nil, fmt.Errorf("ingest: more than %d input objects (limit files_per_run)", opt.Limits.FilesPerRun)
+			}
+			loc, err := parseKey(t, opt.Date, info.Key)
+			if err != nil {
+				keyErrs = append(keyErrs, Rejection{Location: loc, Key: info.Key, Reason: fmt.Errorf("%s: %w", info.Key, err)})
+				res.Objects = append(res.Objects, Object{Key: info.Key, SizeBytes: info.SizeBytes, Table: t.String(), Rejected: true})
+				continue
+			}
+			byPlatform[loc.PlatformID] = append(byPlatform[loc.PlatformID], found{info: info, loc: loc})
+		}
+	}
+	ids := make([]string, 0, len(byPlatform))
+	for id := range byPlatform {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	log.Info("inputs found", "date", opt.Date, "objects", nobj, "platforms", len(ids))
+
+	type platformOut struct {
+		pi      PlatformInput
+		objects []Object
+		rejects []Rejection
+		rows    map[string]int64
+	}
+	outs := make([]platformOut, len(ids))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(opt.Workers, 1))
+	for i, id := range ids {
+		g.Go(func() error {
+			l := &loader{st: st, opt: opt, log: log, p: reconcile.NewPlatform(id), rows: map[string]int64{}}
+			for _, f := range byPlatform[id] {
+				if err := l.load(gctx, f); err != nil {
+					return err
+				}
+			}
+			outs[i] = platformOut{pi: PlatformInput{Platform: l.p, Input: l.in}, objects: l.objects, rejects: l.rejects, rows: l.rows}
+			log.Debug("platform loaded", "platform", id, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	res.Rejections = keyErrs
+	for _, o := range outs {
+		res.Platforms = append(res.Platforms, o.pi)
+		res.Objects = append(res.Objects, o.objects...)
+		res.Rejections = append(res.Rejections, o.rejects...)
+		for t, n := range o.rows {
+			res.Rows[t] += n
+		}
+	}
+	slices.SortFunc(res.Objects, func(a, b Object) int { return cmp.Compare(a.Key, b.Key) })
+	slices.SortFunc(res.Rejections, func(a, b Rejection) int { return cmp.Compare(a.Key, b.Key) })
+	return res, nil
+}
+
+// loader decodes one platform's objects, one after another.
+type loader struct {
+	st      store.Store
+	opt     Options
+	log     *slog.Logger
+	p       *reconcile.Platform
+	in      reconcile.Input
+	objects []Object
+	rejects []Rejection
+	rows    map[string]int64
+}
+
+// ioErrorReader remembers the first error of the underlying ReaderAt, so
+// that a failing store is told apart from a corrupt file.
+type ioErrorReader struct {
+	r   io.ReaderAt
+	mu  sync.Mutex
+	err error
+}
+
+func (e *ioErrorReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := e.r.ReadAt(p, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		e.mu.Lock()
+		if e.err == nil {
+			e.err = err
+		}
+		e.mu.Unlock()
+	}
+	return n, err
+}
+
+func (l *loader) load(ctx context.Context, f found) error {
+	key := f.info.Key
+	obj, err := l.st.Open(ctx, key)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	defer obj.Close()
+	size := obj.SizeBytes()
+	sum, err := hashObject(ctx, obj, size)
+	if err != nil {
+		return fmt.Errorf("ingest: read %s: %w", key, err)
+	}
+	rec := Object{Key: key, SizeBytes: size, SHA256: sum, Table: f.loc.Table.String()}
+
+	schema := formats.SchemaOf(f.loc.Table)
+	mark := l.p.Mark()
+	objIdx := l.p.AddObject(key)
+	var rows int64
+	var side reconcile.Side
+	amountCol := -1 // transactions only: the input the conservation check counts
+	switch f.loc.Table {
+	case formats.CustodyTransactions:
+		side, amountCol = reconcile.Bank, formats.CTAmount
+	case formats.LedgerTransactions:
+		side, amountCol = reconcile.Ledger, formats.LTAmount
+	}
+	var in reconcile.Input
+	src := &ioErrorReader{r: obj}
+	err = formats.Read(ctx, key, src, size, schema, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits},
+		func(b *formats.Batch) error {
+			if err := l.p.Append(objIdx, key, f.loc.BankID, b); err != nil {
+				return err
+			}
+			rows += int64(b.Len)
+			if amountCol >= 0 {
+				in.Rows[side] += int64(b.Len)
+				for _, v := range b.Cols[amountCol].Int {
+					in.Amount[side].Add(v)
+				}
+			}
+			return nil
+		})
+	if src.err != nil {
+		return fmt.Errorf("ingest: read %s: %w", key, src.err)
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	if err != nil {
+		var fe *formats.Error
+		if !errors.As(err, &fe) {
+			return fmt.Errorf("ingest: %s: %w", key, err)
+		}
+		l.p.Rollback(mark)
+		rec.Rejected = true
+		l.rejects = append(l.rejects, Rejection{Location: f.loc, Key: key, Reason: err})
+		l.log.Warn("input rejected", "key", key, "reason", err.Error())
+	} else {
+		rec.Rows = rows
+		l.rows[schema.Name] += rows
+		for s := range in.Rows {
+			l.in.Rows[s] += in.Rows[s]
+			l.in.Amount[s].AddSum(in.Amount[s])
+		}
+	}
+	l.objects = append(l.objects, rec)
+	return nil
+}
+
+// hashObject returns the hex SHA-256 of the whole object.
+func hashObject(ctx context.Context, r io.ReaderAt, size int64) (string, error) {
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < size; {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n := int64(len(buf))
+		if size-off < n {
+			n = size - off
+		}
+		m, err := r.ReadAt(buf[:n], off)
+		h.Write(buf[:m])
+		off += int64(m)
+		if err != nil && !(errors.Is(err, io.EOF) && off == size) {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

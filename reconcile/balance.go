@@ -1,0 +1,213 @@
+package reconcile
+
+import (
+	"cmp"
+	"fmt"
+	"math/big"
+	"slices"
+
+	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/money"
+)
+
+type acctKey struct{ account, currency uint32 }
+type bankAcctKey struct{ bank, account, currency uint32 }
+
+// isUserRole reports whether money of an account with this role belongs to
+// the platform's users.
+func isUserRole(role int) bool {
+	return role == int(formats.RoleInvestor) || role == int(formats.RoleBorrower)
+}
+
+// balances reports BANK_STATEMENT_BREAK, ACCOUNT_BALANCE_MISMATCH,
+// CUSTODY_SHORTFALL and CUSTODY_EXCESS.
+func (r *run) balances() error {
+	p := r.p
+	// The day's successful custody movements per bank account.
+	moves := map[bankAcctKey]*money.Sum{}
+	add := func(k bankAcctKey, v int64) {
+		s := moves[k]
+		if s == nil {
+			s = new(money.Sum)
+			moves[k] = s
+		}
+		s.Add(v)
+	}
+	B := &p.Bank
+	for i := range B.N {
+		if B.Status[i] != formats.StatusSuccess {
+			continue
+		}
+		add(bankAcctKey{B.Bank[i], B.Payer[i], B.Currency[i]}, -B.Amount[i])
+		add(bankAcctKey{B.Bank[i], B.Payee[i], B.Currency[i]}, B.Amount[i])
+	}
+
+	c := &p.CBal
+	bankClosing := map[acctKey]*money.Sum{}
+	bankOf := map[acctKey]uint32{} // the one bank holding the account, or 0 when several
+	for i := range c.N {
+		k := bankAcctKey{c.Bank[i], c.Account[i], c.Currency[i]}
+		var expected money.Sum
+		expected.Add(c.Opening[i])
+		if m := moves[k]; m != nil {
+			expected.AddSum(*m)
+		}
+		var reported money.Sum
+		reported.Add(c.Closing[i])
+		if expected != reported {
+			r.emitStatementBreak(i, expected)
+		}
+		ak := acctKey{c.Account[i], c.Currency[i]}
+		s := bankClosing[ak]
+		if s == nil {
+			s = new(money.Sum)
+			bankClosing[ak] = s
+			bankOf[ak] = c.Bank[i]
+		} else if bankOf[ak] != c.Bank[i] {
+			bankOf[ak] = 0
+		}
+		s.Add(c.Closing[i])
+	}
+
+	l := &p.LBal
+	ledgerClosing := map[acctKey]*money.Sum{}
+	for i := range l.N {
+		ak := acctKey{l.Account[i], l.Currency[i]}
+		s := ledgerClosing[ak]
+		if s == nil {
+			s = new(money.Sum)
+			ledgerClosing[ak] = s
+		}
+		s.Add(l.Closing[i])
+	}
+
+	// Accounts of users, in a fixed order.
+	var keys []acctKey
+	for k := range bankClosing {
+		if isUserRole(r.reg.roleOf(k.account)) {
+			keys = append(keys, k)
+		}
+	}
+	for k := range ledgerClosing {
+		if _, ok := bankClosing[k]; !ok && isUserRole(r.reg.roleOf(k.account)) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b acctKey) int {
+		if c := cmp.Compare(r.name(a.currency), r.name(b.currency)); c != 0 {
+			return c
+		}
+		return cmp.Compare(r.name(a.account), r.name(b.account))
+	})
+	bankTotal := map[uint32]*money.Sum{}
+	ledgerTotal := map[uint32]*money.Sum{}
+	var currencies []uint32
+	for _, k := range keys {
+		bs, ls := bankClosing[k], ledgerClosing[k]
+		if bankTotal[k.currency] == nil {
+			bankTotal[k.currency], ledgerTotal[k.currency] = new(money.Sum), new(money.Sum)
+			currencies = append(currencies, k.currency)
+		}
+		if bs != nil {
+			bankTotal[k.currency].AddSum(*bs)
+		}
+		if ls != nil {
+			ledgerTotal[k.currency].AddSum(*ls)
+		}
+		if bs != nil && ls != nil && *bs == *ls {
+			continue
+		}
+		r.emitAccountMismatch(k, bs, ls, bankOf[k])
+	}
+	tol := big.NewInt(r.opt.BalanceTolerance)
+	for _, cur := range currencies {
+		bt, lt := bankTotal[cur].Big(), ledgerTotal[cur].Big()
+		diff := new(big.Int).Sub(bt, lt)
+		if new(big.Int).Abs(diff).Cmp(tol) <= 0 {
+			continue
+		}
+		kind, what := CustodyExcess, "more"
+		if diff.Sign() < 0 {
+			kind, what = CustodyShortfall, "less"
+		}
+		e := formats.Exception{Kind: kind, Currency: r.name(cur),
+			BankAmount: bigAmount(bt), LedgerAmount: bigAmount(lt), Difference: bigAmount(diff)}
+		e.Detail = fmt.Sprintf("Custody holds %s %s on investor and borrower accounts, %s than the %s %s the platform's ledger owes its users: difference %s (tolerance %s).",
+			money.FormatBig(bt, r.opt.Scale), r.name(cur), what, money.FormatBig(lt, r.opt.Scale), r.name(cur),
+			money.FormatBig(diff, r.opt.Scale), r.amt(r.opt.BalanceTolerance))
+		r.emit(e)
+	}
+	return nil
+}
+
+// bigAmount returns v as an amount, or null when it leaves DECIMAL(18).
+func bigAmount(v *big.Int) formats.OptAmount {
+	if v.IsInt64() && money.InRange(v.Int64()) {
+		return formats.Amount(v.Int64())
+	}
+	return formats.OptAmount{}
+}
+
+func sumAmount(s *money.Sum) formats.OptAmount {
+	if s == nil {
+		return formats.OptAmount{}
+	}
+	return bigAmount(s.Big())
+}
+
+func (r *run) fmtSum(s *money.Sum) string {
+	if s == nil {
+		return "no balance"
+	}
+	return s.Format(r.opt.Scale)
+}
+
+func (r *run) emitStatementBreak(i int, expected money.Sum) {
+	c := &r.p.CBal
+	var diff money.Sum
+	diff.Add(c.Closing[i])
+	diff.SubSum(expected)
+	e := formats.Exception{
+		Kind:       BankStatementBreak,
+		BankID:     r.name(c.Bank[i]),
+		AccountID:  r.name(c.Account[i]),
+		Currency:   r.name(c.Currency[i]),
+		BankAmount: formats.Amount(c.Closing[i]),
+	}
+	e.Difference = sumAmount(&diff)
+	obj, row := c.Spans.locate(i)
+	e.Detail = fmt.Sprintf("Bank %s account %s: opening %s plus the day's successful movements gives %s, but the statement closes at %s: difference %s (%s row %d).",
+		r.name(c.Bank[i]), r.name(c.Account[i]), r.amt(c.Opening[i]), expected.Format(r.opt.Scale), r.amt(c.Closing[i]),
+		diff.Format(r.opt.Scale), r.p.Objects[obj], row)
+	r.emit(e)
+}
+
+func (r *run) emitAccountMismatch(k acctKey, bs, ls *money.Sum, bank uint32) {
+	e := formats.Exception{
+		Kind:         AccountBalanceMismatch,
+		BankID:       r.name(bank),
+		AccountID:    r.name(k.account),
+		Currency:     r.name(k.currency),
+		BankAmount:   sumAmount(bs),
+		LedgerAmount: sumAmount(ls),
+	}
+	var d money.Sum
+	if bs != nil {
+		d.AddSum(*bs)
+	}
+	if ls != nil {
+		d.SubSum(*ls)
+	}
+	e.Difference = sumAmount(&d)
+	role := formats.RoleName(uint8(r.reg.roleOf(k.account)))
+	switch {
+	case bs == nil:
+		e.Detail = fmt.Sprintf("The ledger shows %s account %s at %s %s, but the bank reports no balance for it.", role, r.name(k.account), r.fmtSum(ls), r.name(k.currency))
+	case ls == nil:
+		e.Detail = fmt.Sprintf("The bank holds %s %s on %s account %s, but the ledger reports no balance for it.", r.fmtSum(bs), r.name(k.currency), role, r.name(k.account))
+	default:
+		e.Detail = fmt.Sprintf("The bank closes %s account %s at %s %s, the ledger at %s: difference %s (bank minus ledger).",
+			role, r.name(k.account), r.fmtSum(bs), r.name(k.currency), r.fmtSum(ls), d.Format(r.opt.Scale))
+	}
+	r.emit(e)
+}

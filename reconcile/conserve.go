@@ -1,0 +1,97 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/recon-dev/recon/formats"
+)
+
+// ErrConservation means the engine lost or invented a row: a bug, never
+// bad input. A run that sees it must not commit.
+var ErrConservation = errors.New("conservation check failed")
+
+var outcomeNames = [numOutcomes]string{"undecided", "matched by reference", "matched without reference", "duplicate", "missing", "moved nothing"}
+
+// conserve checks that every input row of both sides ended in exactly one
+// outcome that the output accounts for: counts and sums per side agree
+// with what the reader saw, both sides of every pair agree, and each
+// duplicate and missing row has its exception.
+func (r *run) conserve(m *matching, in Input) (Stats, error) {
+	var st Stats
+	var errs []error
+	fail := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConservation}, args...)...))
+	}
+	for _, side := range []Side{Ledger, Bank} {
+		t := r.side(side)
+		out := m.lOut
+		if side == Bank {
+			out = m.bOut
+		}
+		st.Rows[side] = int64(t.N)
+		for i := range t.N {
+			o := out[i]
+			if o == outNone || o >= numOutcomes {
+				fail("%s row %d (%s) was never decided", side, i, r.where(t, i))
+				continue
+			}
+			if o == outIdle && t.Status[i] == formats.StatusSuccess {
+				fail("%s row %s moved money but is neither matched nor reported", side, r.where(t, i))
+			}
+			st.Outcomes[side][o]++
+			st.Amounts[side][o].Add(t.Amount[i])
+		}
+		if in.Rows[side] != int64(t.N) {
+			fail("%s: the readers saw %d rows, the matcher holds %d", side, in.Rows[side], t.N)
+		}
+		var total = st.Amounts[side][0]
+		for o := outcome(1); o < numOutcomes; o++ {
+			total.AddSum(st.Amounts[side][o])
+		}
+		if total != in.Amount[side] {
+			fail("%s: the readers saw amounts totalling %s, the outcomes total %s", side, in.Amount[side].Format(r.opt.Scale), total.Format(r.opt.Scale))
+		}
+	}
+	var byRef, unref int64
+	for _, pr := range m.pairs {
+		lo, bo := m.lOut[pr.l], m.bOut[pr.b]
+		want := outUnref
+		if pr.byRef {
+			want = outRef
+			byRef++
+		} else {
+			unref++
+		}
+		if lo != want || bo != want {
+			fail("pair ledger %d / bank %d is %s / %s", pr.l, pr.b, outcomeNames[lo], outcomeNames[bo])
+		}
+	}
+	for _, side := range []Side{Ledger, Bank} {
+		if st.Outcomes[side][outRef] != byRef || st.Outcomes[side][outUnref] != unref {
+			fail("%s: %d rows matched by reference and %d without, but there are %d and %d pairs",
+				side, st.Outcomes[side][outRef], st.Outcomes[side][outUnref], byRef, unref)
+		}
+	}
+	st.Pairs = byRef + unref
+	kinds := map[string]int64{}
+	for i := range r.out {
+		kinds[r.out[i].Kind]++
+	}
+	for _, c := range []struct {
+		kind string
+		side Side
+		o    outcome
+	}{
+		{MissingAtBank, Ledger, outMissing}, {MissingInLedger, Bank, outMissing},
+		{DuplicateInLedger, Ledger, outDup}, {DuplicateAtBank, Bank, outDup},
+	} {
+		if kinds[c.kind] != st.Outcomes[c.side][c.o] {
+			fail("%d %s exceptions for %d %s rows that are %s", kinds[c.kind], c.kind, st.Outcomes[c.side][c.o], c.side, outcomeNames[c.o])
+		}
+	}
+	if len(errs) > 10 {
+		errs = append(errs[:10], fmt.Errorf("... and %d more", len(errs)-10))
+	}
+	return st, errors.Join(errs...)
+}

@@ -1,0 +1,488 @@
+package reconcile
+
+import (
+	"bytes"
+	"cmp"
+	"container/heap"
+	"context"
+	"slices"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// outcome is what became of one input transaction.
+type outcome uint8
+
+const (
+	outNone    outcome = iota // not yet decided
+	outRef                    // matched by reference
+	outUnref                  // matched without reference
+	outDup                    // a second use of a match key: DUPLICATE_*
+	outMissing                // unmatched and it moved money: MISSING_*
+	outIdle                   // unmatched and it moved nothing: no exception
+	numOutcomes
+)
+
+// pair is a matched ledger row and bank row.
+type pair struct {
+	l, b  int32
+	byRef bool
+}
+
+// matching holds the outcome of every row of both sides of one platform
+// and the matched pairs.
+type matching struct {
+	lOut, bOut []outcome
+	pairs      []pair
+}
+
+// item is one row in a partition: its hash and index. side orders ledger
+// rows before bank rows inside a key group.
+type item struct {
+	h    uint64
+	idx  int32
+	side Side
+}
+
+// partitionItems scatters items into 2^bits partitions by the top bits of
+// their hash (a radix pass: one count, one copy). It returns the items and
+// the partition bounds.
+func partitionItems(items []item, bits uint) ([]item, []int) {
+	nparts := 1 << bits
+	bounds := make([]int, nparts+1)
+	if bits == 0 {
+		bounds[1] = len(items)
+		return items, bounds
+	}
+	shift := 64 - bits
+	for _, it := range items {
+		bounds[(it.h>>shift)+1]++
+	}
+	for p := 1; p <= nparts; p++ {
+		bounds[p] += bounds[p-1]
+	}
+	out := make([]item, len(items))
+	next := slices.Clone(bounds[:nparts])
+	for _, it := range items {
+		p := it.h >> shift
+		out[next[p]] = it
+		next[p]++
+	}
+	return out, bounds
+}
+
+// matchByReference pairs bank rows with ledger rows whose txn_id equals
+// their platform_txn_id, marking duplicates. Rows it leaves undecided go
+// on to matching without reference.
+func (r *run) matchByReference(ctx context.Context, m *matching) error {
+	p := r.p
+	items := make([]item, 0, p.Ledger.N+p.Bank.N)
+	for i := range p.Ledger.N {
+		items = append(items, item{h: xxhash.Sum64(p.Ledger.ID.At(i)), idx: int32(i), side: Ledger})
+	}
+	for i := range p.Bank.N {
+		if k := p.Bank.Ref.At(i); len(k) > 0 {
+			items = append(items, item{h: xxhash.Sum64(k), idx: int32(i), side: Bank})
+		}
+	}
+	items, bounds := partitionItems(items, partitionBits(len(items)))
+	parts := make([][]pair, len(bounds)-1)
+	err := parallelFor(ctx, r.opt.Workers, len(parts), func(part int) error {
+		parts[part] = r.refPartition(items[bounds[part]:bounds[part+1]], m)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, ps := range parts {
+		m.pairs = append(m.pairs, ps...)
+	}
+	return nil
+}
+
+func (r *run) key(it item) []byte {
+	if it.side == Bank {
+		return r.p.Bank.Ref.At(int(it.idx))
+	}
+	return r.p.Ledger.ID.At(int(it.idx))
+}
+
+// refPartition matches one partition. It writes only the outcomes of its
+// own rows, so partitions run in parallel without locks.
+func (r *run) refPartition(items []item, m *matching) []pair {
+	slices.SortFunc(items, func(a, b item) int {
+		if c := cmp.Compare(a.h, b.h); c != 0 {
+			return c
+		}
+		if c := bytes.Compare(r.key(a), r.key(b)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.side, b.side); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
+	})
+	var pairs []pair
+	for start := 0; start < len(items); {
+		end := start + 1
+		for end < len(items) && items[end].h == items[start].h && bytes.Equal(r.key(items[end]), r.key(items[start])) {
+			end++
+		}
+		group := items[start:end]
+		nl := 0
+		for nl < len(group) && group[nl].side == Ledger {
+			nl++
+		}
+		ls, bs := group[:nl], group[nl:]
+		switch {
+		case len(bs) == 0:
+			// The first ledger row goes on to matching without reference;
+			// every other is a duplicate.
+			for _, it := range ls[1:] {
+				m.lOut[it.idx] = outDup
+			}
+		case len(ls) == 0:
+			// No ledger row has this reference: the bank rows go on to
+			// matching without reference.
+		default:
+			bl, bb := r.nearestPair(ls, bs)
+			for _, it := range ls {
+				m.lOut[it.idx] = outDup
+			}
+			for _, it := range bs {
+				m.bOut[it.idx] = outDup
+			}
+			m.lOut[bl], m.bOut[bb] = outRef, outRef
+			pairs = append(pairs, pair{l: bl, b: bb, byRef: true})
+		}
+		start = end
+	}
+	return pairs
+}
+
+// nearestPair picks, among rows sharing a key, the pair nearest in time,
+// then the smallest ids (ledger rows of one key share their id, so input
+// order decides between them).
+func (r *run) nearestPair(ls, bs []item) (int32, int32) {
+	L, B := &r.p.Ledger, &r.p.Bank
+	bestL, bestB := ls[0].idx, bs[0].idx
+	bestD := absDiff(L.BookedAt[bestL], B.BookedAt[bestB])
+	for _, l := range ls {
+		for _, b := range bs {
+			d := absDiff(L.BookedAt[l.idx], B.BookedAt[b.idx])
+			if d < bestD || (d == bestD && l.idx == bestL && bytes.Compare(B.ID.At(int(b.idx)), B.ID.At(int(bestB))) < 0) {
+				bestL, bestB, bestD = l.idx, b.idx, d
+			}
+		}
+	}
+	return bestL, bestB
+}
+
+func absDiff(a, b int64) int64 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+// unrefKey hashes the fields matching without reference compares.
+func unrefKey(payer, payee, currency uint32, amount int64) uint64 {
+	h := uint64(payer)*0x9E3779B97F4A7C15 ^ uint64(payee)*0xC2B2AE3D27D4EB4F
+	h ^= uint64(currency)*0x165667B19E3779F9 ^ uint64(amount)*0xD6E8FEB86659FD93
+	h ^= h >> 32
+	h *= 0x94D049BB133111EB
+	h ^= h >> 29
+	return h
+}
+
+// matchWithoutReference pairs the undecided rows of both sides on payer,
+// payee, amount and currency within the date window, greedily in the order
+// (time distance, ledger txn_id, bank_txn_id).
+func (r *run) matchWithoutReference(ctx context.Context, m *matching) error {
+	L, B := &r.p.Ledger, &r.p.Bank
+	var items []item
+	for i := range L.N {
+		if m.lOut[i] == outNone {
+			items = append(items, item{h: unrefKey(L.Payer[i], L.Payee[i], L.Currency[i], L.Amount[i]), idx: int32(i), side: Ledger})
+		}
+	}
+	for i := range B.N {
+		if m.bOut[i] == outNone {
+			items = append(items, item{h: unrefKey(B.Payer[i], B.Payee[i], B.Currency[i], B.Amount[i]), idx: int32(i), side: Bank})
+		}
+	}
+	items, bounds := partitionItems(items, partitionBits(len(items)))
+	parts := make([][]pair, len(bounds)-1)
+	err := parallelFor(ctx, r.opt.Workers, len(parts), func(part int) error {
+		parts[part] = r.unrefPartition(items[bounds[part]:bounds[part+1]], m)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, ps := range parts {
+		m.pairs = append(m.pairs, ps...)
+	}
+	return nil
+}
+
+// fields returns what matching without reference compares for a row.
+func (r *run) fields(it item) (uint32, uint32, uint32, int64) {
+	t := r.side(it.side)
+	i := it.idx
+	return t.Payer[i], t.Payee[i], t.Currency[i], t.Amount[i]
+}
+
+func (r *run) side(s Side) *Txns {
+	if s == Bank {
+		return &r.p.Bank
+	}
+	return &r.p.Ledger
+}
+
+func (r *run) unrefPartition(items []item, m *matching) []pair {
+	slices.SortFunc(items, func(a, b item) int {
+		if c := cmp.Compare(a.h, b.h); c != 0 {
+			return c
+		}
+		ap, aq, ac, aa := r.fields(a)
+		bp, bq, bc, ba := r.fields(b)
+		if c := cmp.Compare(ap, bp); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(aq, bq); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(ac, bc); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(aa, ba); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.side, b.side); c != 0 {
+			return c
+		}
+		ta, tb := r.side(a.side).BookedAt[a.idx], r.side(b.side).BookedAt[b.idx]
+		if c := cmp.Compare(ta, tb); c != 0 {
+			return c
+		}
+		if c := bytes.Compare(r.side(a.side).ID.At(int(a.idx)), r.side(b.side).ID.At(int(b.idx))); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
+	})
+	d := newDayer(r.loc)
+	g := greedy{r: r, d: d}
+	var pairs []pair
+	for start := 0; start < len(items); {
+		end := start + 1
+		for end < len(items) && items[end].h == items[start].h && r.sameFields(items[end], items[start]) {
+			end++
+		}
+		group := items[start:end]
+		nl := 0
+		for nl < len(group) && group[nl].side == Ledger {
+			nl++
+		}
+		if nl > 0 && nl < len(group) {
+			pairs = g.match(group[:nl], group[nl:], pairs)
+		}
+		start = end
+	}
+	for _, pr := range pairs {
+		m.lOut[pr.l], m.bOut[pr.b] = outUnref, outUnref
+	}
+	return pairs
+}
+
+func (r *run) sameFields(a, b item) bool {
+	ap, aq, ac, aa := r.fields(a)
+	bp, bq, bc, ba := r.fields(b)
+	return ap == bp && aq == bq && ac == bc && aa == ba
+}
+
+// greedy matches one group of ledger rows and bank rows that agree on
+// payer, payee, amount and currency. Both lists are sorted by (time, id).
+//
+// It is the greedy matching over all candidate pairs in the order (time
+// distance, ledger id, bank id), computed lazily: each ledger row keeps a
+// stream of its candidates in that order, and a heap holds each unmatched
+// ledger row's best candidate. A popped candidate whose bank row is taken
+// is replaced by the stream's next; otherwise it is the best remaining
+// pair overall and is matched.
+type greedy struct {
+	r  *run
+	d  *dayer
+	ls []item
+	bs []item
+	lt []int64 // ledger times
+	bt []int64 // bank times
+	ld []int64 // ledger days
+	bd []int64 // bank days
+	st []stream
+	h  candHeap
+	tk []bool // bank row taken
+}
+
+type stream struct {
+	lp, rp int   // next bank slot to the left (going down) and right (going up)
+	buf    []int // bank slots at the current distance, in (id, index) order
+	bi     int
+}
+
+type cand struct {
+	dist   int64
+	ls, bs int // slots in the group
+}
+
+type candHeap struct {
+	g *greedy
+	c []cand
+}
+
+func (h *candHeap) Len() int { return len(h.c) }
+func (h *candHeap) Less(i, j int) bool {
+	a, b := h.c[i], h.c[j]
+	if a.dist != b.dist {
+		return a.dist < b.dist
+	}
+	g := h.g
+	if a.ls != b.ls {
+		if c := bytes.Compare(g.r.p.Ledger.ID.At(int(g.ls[a.ls].idx)), g.r.p.Ledger.ID.At(int(g.ls[b.ls].idx))); c != 0 {
+			return c < 0
+		}
+		return g.ls[a.ls].idx < g.ls[b.ls].idx
+	}
+	return g.bankLess(a.bs, b.bs)
+}
+func (h *candHeap) Swap(i, j int) { h.c[i], h.c[j] = h.c[j], h.c[i] }
+func (h *candHeap) Push(x any)    { h.c = append(h.c, x.(cand)) }
+func (h *candHeap) Pop() any {
+	x := h.c[len(h.c)-1]
+	h.c = h.c[:len(h.c)-1]
+	return x
+}
+
+// bankLess orders bank slots by (bank_txn_id, row).
+func (g *greedy) bankLess(a, b int) bool {
+	B := &g.r.p.Bank
+	if c := bytes.Compare(B.ID.At(int(g.bs[a].idx)), B.ID.At(int(g.bs[b].idx))); c != 0 {
+		return c < 0
+	}
+	return g.bs[a].idx < g.bs[b].idx
+}
+
+func (g *greedy) match(ls, bs []item, pairs []pair) []pair {
+	L, B := &g.r.p.Ledger, &g.r.p.Bank
+	window := int64(g.r.opt.DateWindowDays)
+	if len(ls) == 1 && len(bs) == 1 {
+		// The common case: one candidate pair.
+		dl, db := g.d.day(L.BookedAt[ls[0].idx]), g.d.day(B.BookedAt[bs[0].idx])
+		if absDiff(dl, db) <= window {
+			pairs = append(pairs, pair{l: ls[0].idx, b: bs[0].idx})
+		}
+		return pairs
+	}
+	g.ls, g.bs = ls, bs
+	g.lt, g.bt, g.ld, g.bd = g.lt[:0], g.bt[:0], g.ld[:0], g.bd[:0]
+	for _, it := range ls {
+		t := L.BookedAt[it.idx]
+		g.lt, g.ld = append(g.lt, t), append(g.ld, g.d.day(t))
+	}
+	for _, it := range bs {
+		t := B.BookedAt[it.idx]
+		g.bt, g.bd = append(g.bt, t), append(g.bd, g.d.day(t))
+	}
+	g.tk = append(g.tk[:0], make([]bool, len(bs))...)
+	g.st = append(g.st[:0], make([]stream, len(ls))...)
+	g.h = candHeap{g: g, c: g.h.c[:0]}
+	for l := range ls {
+		p, _ := slices.BinarySearch(g.bt, g.lt[l]) // first bank slot at or after the ledger time
+		for p > 0 && g.bt[p-1] == g.lt[l] {
+			p--
+		}
+		g.st[l] = stream{lp: p - 1, rp: p}
+		if c, ok := g.next(l, window); ok {
+			g.h.c = append(g.h.c, c)
+		}
+	}
+	heap.Init(&g.h)
+	for g.h.Len() > 0 {
+		c := heap.Pop(&g.h).(cand)
+		if g.tk[c.bs] {
+			if n, ok := g.next(c.ls, window); ok {
+				heap.Push(&g.h, n)
+			}
+			continue
+		}
+		g.tk[c.bs] = true
+		pairs = append(pairs, pair{l: ls[c.ls].idx, b: bs[c.bs].idx})
+	}
+	return pairs
+}
+
+// next returns ledger slot l's best candidate whose bank row is not taken.
+func (g *greedy) next(l int, window int64) (cand, bool) {
+	s := &g.st[l]
+	tl, dl := g.lt[l], g.ld[l]
+	for {
+		for s.bi < len(s.buf) {
+			b := s.buf[s.bi]
+			s.bi++
+			if !g.tk[b] {
+				return cand{dist: absDiff(tl, g.bt[b]), ls: l, bs: b}, true
+			}
+		}
+		s.buf, s.bi = s.buf[:0], 0
+		if s.lp >= 0 && absDiff(dl, g.bd[s.lp]) > window {
+			s.lp = -1 // days only grow further apart going left
+		}
+		if s.rp < len(g.bs) && absDiff(dl, g.bd[s.rp]) > window {
+			s.rp = len(g.bs)
+		}
+		haveL, haveR := s.lp >= 0, s.rp < len(g.bs)
+		if !haveL && !haveR {
+			return cand{}, false
+		}
+		var dL, dR int64 = -1, -1
+		if haveL {
+			dL = tl - g.bt[s.lp]
+		}
+		if haveR {
+			dR = g.bt[s.rp] - tl
+		}
+		takeL := haveL && (!haveR || dL <= dR)
+		takeR := haveR && (!haveL || dR <= dL)
+		if takeL {
+			t, j := g.bt[s.lp], s.lp
+			for j >= 0 && g.bt[j] == t {
+				j--
+			}
+			for k := j + 1; k <= s.lp; k++ {
+				s.buf = append(s.buf, k)
+			}
+			s.lp = j
+		}
+		if takeR {
+			t, j := g.bt[s.rp], s.rp
+			for j < len(g.bs) && g.bt[j] == t {
+				j++
+			}
+			for k := s.rp; k < j; k++ {
+				s.buf = append(s.buf, k)
+			}
+			s.rp = j
+		}
+		if takeL && takeR {
+			slices.SortFunc(s.buf, func(a, b int) int {
+				if g.bankLess(a, b) {
+					return -1
+				}
+				if g.bankLess(b, a) {
+					return 1
+				}
+				return 0
+			})
+		}
+	}
+}

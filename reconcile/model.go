@@ -1,0 +1,402 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/recon-dev/recon/formats"
+)
+
+// Side is one of the two sides being reconciled.
+type Side uint8
+
+const (
+	Ledger Side = iota // the platform's books
+	Bank               // the custodian bank's records
+)
+
+func (s Side) String() string {
+	if s == Bank {
+		return "bank"
+	}
+	return "ledger"
+}
+
+// Dict interns the names of one platform (accounts, holders, loans,
+// currencies, banks) as dense ids so that columns hold uint32s rather than
+// strings. Id 0 is the empty name. Not safe for concurrent writes.
+type Dict struct {
+	ids   map[string]uint32
+	names []string
+}
+
+// NewDict returns a dictionary holding only the empty name.
+func NewDict() *Dict {
+	return &Dict{ids: map[string]uint32{"": 0}, names: []string{""}}
+}
+
+// Intern returns the id of name, adding it if new.
+func (d *Dict) Intern(name []byte) uint32 {
+	if id, ok := d.ids[string(name)]; ok { // no allocation for the lookup
+		return id
+	}
+	s := string(name)
+	id := uint32(len(d.names))
+	d.ids[s] = id
+	d.names = append(d.names, s)
+	return id
+}
+
+// Find returns the id of name if interned.
+func (d *Dict) Find(name string) (uint32, bool) {
+	id, ok := d.ids[name]
+	return id, ok
+}
+
+// Name returns the name of id.
+func (d *Dict) Name(id uint32) string { return d.names[id] }
+
+// Len returns the number of names, the empty one included.
+func (d *Dict) Len() int { return len(d.names) }
+
+// Span records where one input object's rows start in a table.
+type Span struct {
+	Obj   int // index into Platform.Objects
+	Start int // first row of the object in the table
+}
+
+// spans locates rows in their objects.
+type spans []Span
+
+// locate returns the object index and 1-based row of table row i.
+func (s spans) locate(i int) (obj int, row int) {
+	k := sort.Search(len(s), func(k int) bool { return s[k].Start > i }) - 1
+	return s[k].Obj, i - s[k].Start + 1
+}
+
+// Txns is one side's transactions of one platform, column by column. Ids
+// of accounts, currencies, loans and banks refer to the platform's Dict.
+type Txns struct {
+	Side     Side
+	N        int
+	ID       formats.Strings // bank_txn_id, or the ledger's txn_id
+	Ref      formats.Strings // bank only: platform_txn_id ("" when absent)
+	Bank     []uint32        // bank only
+	Payer    []uint32
+	Payee    []uint32
+	Currency []uint32
+	Loan     []uint32 // 0: no loan
+	Amount   []int64
+	Fee      []int64
+	BookedAt []int64 // µs since the Unix epoch
+	Kind     []uint8
+	Status   []uint8
+	Spans    spans
+}
+
+// Key returns the match key of row i: platform_txn_id at the bank, txn_id
+// in the ledger.
+func (t *Txns) Key(i int) []byte {
+	if t.Side == Bank {
+		return t.Ref.At(i)
+	}
+	return t.ID.At(i)
+}
+
+func (t *Txns) truncate(n int) {
+	t.N = n
+	t.ID.Bytes = t.ID.Bytes[:t.ID.Offsets[n]]
+	t.ID.Offsets = t.ID.Offsets[:n+1]
+	if t.Side == Bank {
+		t.Ref.Bytes = t.Ref.Bytes[:t.Ref.Offsets[n]]
+		t.Ref.Offsets = t.Ref.Offsets[:n+1]
+		t.Bank = t.Bank[:n]
+	}
+	t.Payer, t.Payee, t.Currency, t.Loan = t.Payer[:n], t.Payee[:n], t.Currency[:n], t.Loan[:n]
+	t.Amount, t.Fee, t.BookedAt = t.Amount[:n], t.Fee[:n], t.BookedAt[:n]
+	t.Kind, t.Status = t.Kind[:n], t.Status[:n]
+	for len(t.Spans) > 0 && t.Spans[len(t.Spans)-1].Start >= n {
+		t.Spans = t.Spans[:len(t.Spans)-1]
+	}
+}
+
+// CustodyBalances are the bank's per-account balances of the day.
+type CustodyBalances struct {
+	N        int
+	Bank     []uint32
+	Account  []uint32
+	Currency []uint32
+	Opening  []int64
+	Closing  []int64
+	Spans    spans
+}
+
+// LedgerBalances are the platform's per-account balances of the day.
+type LedgerBalances struct {
+	N        int
+	Account  []uint32
+	Currency []uint32
+	Closing  []int64
+	Spans    spans
+}
+
+// Accounts is the platform's account registry.
+type Accounts struct {
+	N       int
+	Account []uint32
+	Role    []uint8
+	Holder  []uint32
+	Related []bool
+	Spans   spans
+}
+
+// Loans is the platform's loan registry.
+type Loans struct {
+	N         int
+	Loan      []uint32
+	Borrower  []uint32
+	Principal []int64
+	Currency  []uint32
+	Spans     spans
+}
+
+// Platform is everything the engine reconciles for one platform on one
+// business date. Fill it with Append, then hand it to Reconcile.
+type Platform struct {
+	ID      string
+	Names   *Dict
+	Ledger  Txns
+	Bank    Txns
+	CBal    CustodyBalances
+	LBal    LedgerBalances
+	Acc     Accounts
+	Loans   Loans
+	Objects []string // keys of the objects whose rows were appended
+}
+
+// NewPlatform returns an empty platform.
+func NewPlatform(id string) *Platform {
+	p := &Platform{ID: id, Names: NewDict()}
+	p.Ledger.Side = Ledger
+	p.Bank.Side = Bank
+	return p
+}
+
+// Append adds a decoded batch of table rows from object key (obj is its
+// index from AddObject). bank is the bank= segment of the key ("" for
+// ledger and registry tables). A row whose platform_id or bank_id
+// contradicts its key is an error with its row and column; the caller
+// then discards the whole object with Rollback.
+func (p *Platform) Append(obj int, key, bank string, b *formats.Batch) error {
+	if err := p.checkOwner(key, bank, b); err != nil {
+		return err
+	}
+	switch b.Schema.Table {
+	case formats.CustodyTransactions:
+		p.appendTxns(&p.Bank, obj, b)
+	case formats.LedgerTransactions:
+		p.appendTxns(&p.Ledger, obj, b)
+	case formats.CustodyBalances:
+		p.appendCBal(obj, b)
+	case formats.LedgerBalances:
+		p.appendLBal(obj, b)
+	case formats.Accounts:
+		p.appendAccounts(obj, b)
+	case formats.Loans:
+		p.appendLoans(obj, b)
+	}
+	return nil
+}
+
+// AddObject registers an input object and returns its index.
+func (p *Platform) AddObject(key string) int {
+	p.Objects = append(p.Objects, key)
+	return len(p.Objects) - 1
+}
+
+// Mark remembers the table sizes, for Rollback.
+type Mark [6]int
+
+// Mark returns the current sizes.
+func (p *Platform) Mark() Mark {
+	return Mark{p.Bank.N, p.Ledger.N, p.CBal.N, p.LBal.N, p.Acc.N, p.Loans.N}
+}
+
+// Rollback drops every row appended since m.
+func (p *Platform) Rollback(m Mark) {
+	if p.Bank.N > m[0] {
+		p.Bank.truncate(m[0])
+	}
+	if p.Ledger.N > m[1] {
+		p.Ledger.truncate(m[1])
+	}
+	c := &p.CBal
+	if c.N > m[2] {
+		n := m[2]
+		c.N, c.Bank, c.Account, c.Currency, c.Opening, c.Closing = n, c.Bank[:n], c.Account[:n], c.Currency[:n], c.Opening[:n], c.Closing[:n]
+		c.Spans = trimSpans(c.Spans, n)
+	}
+	l := &p.LBal
+	if l.N > m[3] {
+		n := m[3]
+		l.N, l.Account, l.Currency, l.Closing = n, l.Account[:n], l.Currency[:n], l.Closing[:n]
+		l.Spans = trimSpans(l.Spans, n)
+	}
+	a := &p.Acc
+	if a.N > m[4] {
+		n := m[4]
+		a.N, a.Account, a.Role, a.Holder, a.Related = n, a.Account[:n], a.Role[:n], a.Holder[:n], a.Related[:n]
+		a.Spans = trimSpans(a.Spans, n)
+	}
+	o := &p.Loans
+	if o.N > m[5] {
+		n := m[5]
+		o.N, o.Loan, o.Borrower, o.Principal, o.Currency = n, o.Loan[:n], o.Borrower[:n], o.Principal[:n], o.Currency[:n]
+		o.Spans = trimSpans(o.Spans, n)
+	}
+}
+
+func trimSpans(s spans, n int) spans {
+	for len(s) > 0 && s[len(s)-1].Start >= n {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func addSpan(s spans, obj, start int) spans {
+	if len(s) > 0 && s[len(s)-1].Obj == obj {
+		return s
+	}
+	return append(s, Span{Obj: obj, Start: start})
+}
+
+// checkOwner verifies that rows name the platform (and bank) of their key.
+func (p *Platform) checkOwner(key, bank string, b *formats.Batch) error {
+	s := b.Schema
+	check := func(col, want, what string) error {
+		i := s.Index(col)
+		if i < 0 || want == "" {
+			return nil
+		}
+		strs := &b.Cols[i].Str
+		for r := 0; r < b.Len; r++ {
+			if got := strs.At(r); string(got) != want {
+				return &formats.Error{Key: key, RowGroup: b.RowGroup, Row: b.FirstRow + int64(r) + 1, Column: col,
+					Err: fmt.Errorf("%w: %s %q in a file under %s=%s", formats.ErrBadValue, what, got, what, want)}
+			}
+		}
+		return nil
+	}
+	if err := check("platform_id", p.ID, "platform"); err != nil {
+		return err
+	}
+	return check("bank_id", bank, "bank")
+}
+
+func (p *Platform) internCol(c *formats.Strings, n int, dst []uint32) []uint32 {
+	for r := range n {
+		dst = append(dst, p.Names.Intern(c.At(r)))
+	}
+	return dst
+}
+
+func appendStrings(dst *formats.Strings, src *formats.Strings, n int) {
+	if len(dst.Offsets) == 0 {
+		dst.Offsets = append(dst.Offsets, 0)
+	}
+	base := uint32(len(dst.Bytes))
+	dst.Bytes = append(dst.Bytes, src.Bytes[:src.Offsets[n]]...)
+	for r := 1; r <= n; r++ {
+		dst.Offsets = append(dst.Offsets, base+src.Offsets[r])
+	}
+}
+
+func appendU8(dst []uint8, src []int64) []uint8 {
+	for _, v := range src {
+		dst = append(dst, uint8(v))
+	}
+	return dst
+}
+
+func (p *Platform) appendTxns(t *Txns, obj int, b *formats.Batch) {
+	n := b.Len
+	if n == 0 {
+		return
+	}
+	t.Spans = addSpan(t.Spans, obj, t.N)
+	var c struct{ id, payer, payee, amount, fee, currency, kind, status, booked, loan int }
+	if t.Side == Bank {
+		c.id, c.payer, c.payee, c.amount, c.fee = formats.CTBankTxnID, formats.CTPayer, formats.CTPayee, formats.CTAmount, formats.CTFee
+		c.currency, c.kind, c.status, c.booked, c.loan = formats.CTCurrency, formats.CTKind, formats.CTStatus, formats.CTBookedAt, formats.CTLoanID
+		appendStrings(&t.Ref, &b.Cols[formats.CTPlatformTxnID].Str, n)
+		t.Bank = p.internCol(&b.Cols[formats.CTBankID].Str, n, t.Bank)
+	} else {
+		c.id, c.payer, c.payee, c.amount, c.fee = formats.LTTxnID, formats.LTPayer, formats.LTPayee, formats.LTAmount, formats.LTFee
+		c.currency, c.kind, c.status, c.booked, c.loan = formats.LTCurrency, formats.LTKind, formats.LTStatus, formats.LTBookedAt, formats.LTLoanID
+	}
+	appendStrings(&t.ID, &b.Cols[c.id].Str, n)
+	t.Payer = p.internCol(&b.Cols[c.payer].Str, n, t.Payer)
+	t.Payee = p.internCol(&b.Cols[c.payee].Str, n, t.Payee)
+	t.Currency = p.internCol(&b.Cols[c.currency].Str, n, t.Currency)
+	t.Loan = p.internCol(&b.Cols[c.loan].Str, n, t.Loan)
+	t.Amount = append(t.Amount, b.Cols[c.amount].Int...)
+	t.Fee = append(t.Fee, b.Cols[c.fee].Int...)
+	t.BookedAt = append(t.BookedAt, b.Cols[c.booked].Int...)
+	t.Kind = appendU8(t.Kind, b.Cols[c.kind].Int)
+	t.Status = appendU8(t.Status, b.Cols[c.status].Int)
+	t.N += n
+}
+
+func (p *Platform) appendCBal(obj int, b *formats.Batch) {
+	c := &p.CBal
+	if b.Len == 0 {
+		return
+	}
+	c.Spans = addSpan(c.Spans, obj, c.N)
+	c.Bank = p.internCol(&b.Cols[formats.CBBankID].Str, b.Len, c.Bank)
+	c.Account = p.internCol(&b.Cols[formats.CBAccountID].Str, b.Len, c.Account)
+	c.Currency = p.internCol(&b.Cols[formats.CBCurrency].Str, b.Len, c.Currency)
+	c.Opening = append(c.Opening, b.Cols[formats.CBOpening].Int...)
+	c.Closing = append(c.Closing, b.Cols[formats.CBClosing].Int...)
+	c.N += b.Len
+}
+
+func (p *Platform) appendLBal(obj int, b *formats.Batch) {
+	l := &p.LBal
+	if b.Len == 0 {
+		return
+	}
+	l.Spans = addSpan(l.Spans, obj, l.N)
+	l.Account = p.internCol(&b.Cols[formats.LBAccountID].Str, b.Len, l.Account)
+	l.Currency = p.internCol(&b.Cols[formats.LBCurrency].Str, b.Len, l.Currency)
+	l.Closing = append(l.Closing, b.Cols[formats.LBClosing].Int...)
+	l.N += b.Len
+}
+
+func (p *Platform) appendAccounts(obj int, b *formats.Batch) {
+	a := &p.Acc
+	if b.Len == 0 {
+		return
+	}
+	a.Spans = addSpan(a.Spans, obj, a.N)
+	a.Account = p.internCol(&b.Cols[formats.ACAccountID].Str, b.Len, a.Account)
+	a.Role = appendU8(a.Role, b.Cols[formats.ACRole].Int)
+	a.Holder = p.internCol(&b.Cols[formats.ACHolderID].Str, b.Len, a.Holder)
+	for _, v := range b.Cols[formats.ACRelatedParty].Int {
+		a.Related = append(a.Related, v != 0)
+	}
+	a.N += b.Len
+}
+
+func (p *Platform) appendLoans(obj int, b *formats.Batch) {
+	o := &p.Loans
+	if b.Len == 0 {
+		return
+	}
+	o.Spans = addSpan(o.Spans, obj, o.N)
+	o.Loan = p.internCol(&b.Cols[formats.LNLoanID].Str, b.Len, o.Loan)
+	o.Borrower = p.internCol(&b.Cols[formats.LNBorrower].Str, b.Len, o.Borrower)
+	o.Principal = append(o.Principal, b.Cols[formats.LNPrincipal].Int...)
+	o.Currency = p.internCol(&b.Cols[formats.LNCurrency].Str, b.Len, o.Currency)
+	o.N += b.Len
+}

@@ -1,0 +1,157 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/money"
+)
+
+// Options are the settings of one platform's reconciliation.
+type Options struct {
+	Workers          int            // goroutines over partitions; at least 1
+	RunDate          int32          // the business date, days since 1970-01-01
+	Scale            int            // amount_scale
+	DateWindowDays   int            // date_window_days
+	Location         *time.Location // business_timezone
+	BalanceTolerance int64          // balance_tolerance in minor units
+	Severities       map[string]string
+	Flows            *FlowRules // nil: flow rules are not checked
+
+	// Faults injects bugs for tests that prove the conservation check.
+	Faults *Faults
+}
+
+// Faults are deliberate bugs, for tests only.
+type Faults struct {
+	// LoseRow, when it returns true, makes the matcher forget the row: it
+	// ends up neither matched nor reported.
+	LoseRow func(side Side, row int) bool
+}
+
+// Input holds what the reader saw of one platform's transactions,
+// counted independently of the matcher, for the conservation check.
+type Input struct {
+	Rows   [2]int64     // by Side
+	Amount [2]money.Sum // by Side
+}
+
+// Result is one platform's reconciliation.
+type Result struct {
+	Exceptions []formats.Exception
+	Stats      Stats
+}
+
+// Stats counts what became of the platform's transactions.
+type Stats struct {
+	Rows     [2]int64                  // input rows by Side
+	Outcomes [2][numOutcomes]int64     // rows by Side and outcome
+	Amounts  [2][numOutcomes]money.Sum // amounts by Side and outcome
+	Pairs    int64
+}
+
+// Matched returns the rows of side s matched by reference and without.
+func (s Stats) Matched(side Side) (byRef, withoutRef int64) {
+	return s.Outcomes[side][outRef], s.Outcomes[side][outUnref]
+}
+
+// run is the state of one platform's reconciliation.
+type run struct {
+	p    *Platform
+	opt  Options
+	loc  *time.Location
+	out  []formats.Exception
+	dayr *dayer
+	reg  registry
+}
+
+// Reconcile matches the platform's bank and ledger transactions, compares
+// balances, checks flows and verifies that every input row is accounted
+// for. The exceptions come back in the contract's order. A failed
+// conservation check is an error: the caller must not commit.
+func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result, error) {
+	if opt.Workers < 1 {
+		opt.Workers = 1
+	}
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
+	r := &run{p: p, opt: opt, loc: opt.Location, dayr: newDayer(opt.Location)}
+	r.reg = newRegistry(p)
+	m := &matching{lOut: make([]outcome, p.Ledger.N), bOut: make([]outcome, p.Bank.N)}
+	if err := r.matchByReference(ctx, m); err != nil {
+		return nil, fmt.Errorf("platform %s: match by reference: %w", p.ID, err)
+	}
+	if err := r.matchWithoutReference(ctx, m); err != nil {
+		return nil, fmt.Errorf("platform %s: match without reference: %w", p.ID, err)
+	}
+	r.injectFaults(m)
+	r.reportPairs(m)
+	r.reportUnmatched(m)
+	if err := r.balances(); err != nil {
+		return nil, fmt.Errorf("platform %s: balances: %w", p.ID, err)
+	}
+	if opt.Flows != nil {
+		r.flows()
+	}
+	stats, err := r.conserve(m, in)
+	if err != nil {
+		return nil, fmt.Errorf("platform %s: %w", p.ID, err)
+	}
+	formats.SortExceptions(r.out)
+	return &Result{Exceptions: r.out, Stats: stats}, nil
+}
+
+func (r *run) injectFaults(m *matching) {
+	f := r.opt.Faults
+	if f == nil || f.LoseRow == nil {
+		return
+	}
+	kept := m.pairs[:0]
+	for _, pr := range m.pairs {
+		if f.LoseRow(Ledger, int(pr.l)) || f.LoseRow(Bank, int(pr.b)) {
+			continue // the pair is forgotten, its rows with it
+		}
+		kept = append(kept, pr)
+	}
+	m.pairs = kept
+	for i := range m.lOut {
+		if f.LoseRow(Ledger, i) {
+			m.lOut[i] = outIdle // silently dropped: counted as if nothing moved
+		}
+	}
+	for i := range m.bOut {
+		if f.LoseRow(Bank, i) {
+			m.bOut[i] = outIdle
+		}
+	}
+}
+
+// emit adds an exception, filling the fields every row shares.
+func (r *run) emit(e formats.Exception) {
+	e.RunDate = r.opt.RunDate
+	e.FirstSeen = r.opt.RunDate
+	e.PlatformID = r.p.ID
+	e.Severity = r.opt.Severities[e.Kind]
+	e.SetID()
+	r.out = append(r.out, e)
+}
+
+// name returns the text of an interned id.
+func (r *run) name(id uint32) string { return r.p.Names.Name(id) }
+
+// amt formats minor units at the run's scale.
+func (r *run) amt(v int64) string { return money.Format(v, r.opt.Scale) }
+
+// when formats an instant in the business time zone.
+func (r *run) when(us int64) string {
+	return time.UnixMicro(us).In(r.loc).Format("2006-01-02 15:04:05 MST")
+}
+
+// where names the object and row a table row came from.
+func (r *run) where(t *Txns, i int) string {
+	obj, row := t.Spans.locate(i)
+	return fmt.Sprintf("%s row %d", r.p.Objects[obj], row)
+}

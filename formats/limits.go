@@ -20,6 +20,9 @@ type Limits struct {
 	// ErrorsPerObject: how many row errors are collected before the reader
 	// gives up on an object; enough to show a pattern, not a flood.
 	ErrorsPerObject int
+	// FilesPerRun: input objects one run reads, 100,000: a thousand
+	// platforms with a hundred files each. More is a misconfigured upload.
+	FilesPerRun int
 }
 
 // DefaultLimits returns the limits used when the configuration names none.
@@ -30,5 +33,6 @@ func DefaultLimits() Limits {
 		StringBytes:      64 << 10,
 		ColumnChunkBytes: 1 << 30,
 		ErrorsPerObject:  10,
+		FilesPerRun:      100_000,
 	}
 }

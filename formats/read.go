@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/parquet-go/parquet-go"
 )
 
 // ReadOptions control decoding.
@@ -141,4 +144,42 @@ func joinErrors(errs []error) error {
 		return errs[0]
 	}
 	return errors.Join(errs...)
+}
+
+// ColumnNames returns the top-level column names of a Parquet or Arrow
+// object, for telling which table a loose file holds.
+func ColumnNames(key string, r io.ReaderAt, size int64) (names []string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: reader panic: %v", ErrCorrupt, p)}
+		}
+	}()
+	switch FormatOfKey(key) {
+	case FormatParquet:
+		if err := checkMagic(r, size, parquetMagic, true); err != nil {
+			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrNotParquet, err)}
+		}
+		f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+		if err != nil {
+			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		}
+		for _, c := range f.Root().Columns() {
+			names = append(names, c.Name())
+		}
+		return names, nil
+	case FormatArrow:
+		if err := checkMagic(r, size, arrowMagic, false); err != nil {
+			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrNotArrow, err)}
+		}
+		fr, err := ipc.NewFileReader(io.NewSectionReader(r, 0, size))
+		if err != nil {
+			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		}
+		defer fr.Close()
+		for _, f := range fr.Schema().Fields() {
+			names = append(names, f.Name)
+		}
+		return names, nil
+	}
+	return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: file name must end in .parquet or .arrow", ErrWrongType)}
 }

@@ -188,52 +188,19 @@ func (l *loader) load(ctx context.Context, f found) error {
 	}
 	rec := Object{Key: key, SizeBytes: size, SHA256: sum, Table: f.loc.Table.String()}
 
-	schema := formats.SchemaOf(f.loc.Table)
 	mark := l.p.Mark()
-	objIdx := l.p.AddObject(key)
-	var rows int64
-	var side reconcile.Side
-	amountCol := -1 // transactions only: the input the conservation check counts
-	switch f.loc.Table {
-	case formats.CustodyTransactions:
-		side, amountCol = reconcile.Bank, formats.CTAmount
-	case formats.LedgerTransactions:
-		side, amountCol = reconcile.Ledger, formats.LTAmount
-	}
-	var in reconcile.Input
-	src := &ioErrorReader{r: obj}
-	err = formats.Read(ctx, key, src, size, schema, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits},
-		func(b *formats.Batch) error {
-			if err := l.p.Append(objIdx, key, f.loc.BankID, b); err != nil {
-				return err
-			}
-			rows += int64(b.Len)
-			if amountCol >= 0 {
-				in.Rows[side] += int64(b.Len)
-				for _, v := range b.Cols[amountCol].Int {
-					in.Amount[side].Add(v)
-				}
-			}
-			return nil
-		})
-	if src.err != nil {
-		return fmt.Errorf("ingest: read %s: %w", key, src.err)
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return ctxErr
+	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits})
+	if err != nil && !IsInputError(err) {
+		return err
 	}
 	if err != nil {
-		var fe *formats.Error
-		if !errors.As(err, &fe) {
-			return fmt.Errorf("ingest: %s: %w", key, err)
-		}
 		l.p.Rollback(mark)
 		rec.Rejected = true
 		l.rejects = append(l.rejects, Rejection{Location: f.loc, Key: key, Reason: err})
 		l.log.Warn("input rejected", "key", key, "reason", err.Error())
 	} else {
 		rec.Rows = rows
-		l.rows[schema.Name] += rows
+		l.rows[f.loc.Table.String()] += rows
 		for s := range in.Rows {
 			l.in.Rows[s] += in.Rows[s]
 			l.in.Amount[s].AddSum(in.Amount[s])
@@ -241,6 +208,54 @@ func (l *loader) load(ctx context.Context, f found) error {
 	}
 	l.objects = append(l.objects, rec)
 	return nil
+}
+
+// IsInputError reports whether err is about the input's content (reject
+// the file) rather than about reading it (fail the run).
+func IsInputError(err error) bool {
+	var fe *formats.Error
+	return errors.As(err, &fe)
+}
+
+// decodeInto reads one object into the platform. It returns the rows read
+// and, for transaction tables, the count and amount total the
+// conservation check compares against. On an input error (see
+// IsInputError) the caller must roll the platform back; any other error
+// means the store could not be read.
+func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Location, r io.ReaderAt, size int64, opt formats.ReadOptions) (int64, reconcile.Input, error) {
+	var rows int64
+	var in reconcile.Input
+	side, amountCol := reconcile.Bank, -1 // amountCol: transactions only
+	switch loc.Table {
+	case formats.CustodyTransactions:
+		amountCol = formats.CTAmount
+	case formats.LedgerTransactions:
+		side, amountCol = reconcile.Ledger, formats.LTAmount
+	}
+	objIdx := p.AddObject(key)
+	src := &ioErrorReader{r: r}
+	err := formats.Read(ctx, key, src, size, formats.SchemaOf(loc.Table), opt, func(b *formats.Batch) error {
+		if err := p.Append(objIdx, key, loc.BankID, b); err != nil {
+			return err
+		}
+		rows += int64(b.Len)
+		if amountCol >= 0 {
+			in.Rows[side] += int64(b.Len)
+			for _, v := range b.Cols[amountCol].Int {
+				in.Amount[side].Add(v)
+			}
+		}
+		return nil
+	})
+	switch {
+	case src.err != nil:
+		return 0, in, fmt.Errorf("ingest: read %s: %w", key, src.err)
+	case ctx.Err() != nil:
+		return 0, in, ctx.Err()
+	case err != nil && !IsInputError(err):
+		return 0, in, fmt.Errorf("ingest: %s: %w", key, err)
+	}
+	return rows, in, err
 }
 
 // hashObject returns the hex SHA-256 of the whole object.

@@ -55,7 +55,7 @@ type PlatformInput struct {
 type Result struct {
 	Objects    []Object // every input object, sorted by key
 	Rejections []Rejection
-	Platforms  []PlatformInput // sorted by platform id
+	Platforms  []PlatformInput  // sorted by platform id
 	Rows       map[string]int64 // accepted rows per table name
 }
 

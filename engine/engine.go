@@ -139,10 +139,8 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 		id := pi.Platform.ID
 		byPlatform[id] = res.Exceptions
 		platformIDs = append(platformIDs, id)
-		byRef, unref := res.Stats.Matched(reconcile.Bank)
 		sum.Platforms = append(sum.Platforms, report.Platform{
-			PlatformID: id, BankTransactions: res.Stats.Rows[reconcile.Bank], LedgerTransactions: res.Stats.Rows[reconcile.Ledger],
-			MatchedByReference: byRef, MatchedWithoutReference: unref,
+			PlatformID: id, Bank: res.Stats.Counts(reconcile.Bank), Ledger: res.Stats.Counts(reconcile.Ledger),
 		})
 		log.Info("platform reconciled", "platform", id, "bank_rows", res.Stats.Rows[reconcile.Bank],
 			"ledger_rows", res.Stats.Rows[reconcile.Ledger], "exceptions", len(res.Exceptions))

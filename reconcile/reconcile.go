@@ -52,9 +52,24 @@ type Stats struct {
 	Pairs    int64
 }
 
-// Matched returns the rows of side s matched by reference and without.
-func (s Stats) Matched(side Side) (byRef, withoutRef int64) {
-	return s.Outcomes[side][outRef], s.Outcomes[side][outUnref]
+// SideCounts is what became of one side's rows.
+type SideCounts struct {
+	Transactions            int64 `json:"transactions"`
+	MatchedByReference      int64 `json:"matched_by_reference"`
+	MatchedWithoutReference int64 `json:"matched_without_reference"`
+	Duplicates              int64 `json:"duplicates"`
+	Missing                 int64 `json:"missing"`       // unmatched rows that moved money: MISSING_*
+	MovedNothing            int64 `json:"moved_nothing"` // unmatched failed or reversed rows: no exception
+}
+
+// Counts returns what became of side s's rows. The counts add up to the
+// side's transactions: the conservation check made sure of it.
+func (s Stats) Counts(side Side) SideCounts {
+	o := s.Outcomes[side]
+	return SideCounts{
+		Transactions: s.Rows[side], MatchedByReference: o[outRef], MatchedWithoutReference: o[outUnref],
+		Duplicates: o[outDup], Missing: o[outMissing], MovedNothing: o[outIdle],
+	}
 }
 
 // run is the state of one platform's reconciliation.

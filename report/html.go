@@ -37,8 +37,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.critical{background:#fd
 <h2>Platforms</h2>
 <table><tr><th>platform</th><th>bank txns</th><th>ledger txns</th><th>matched by ref</th><th>without ref</th>
 <th>critical</th><th>high</th><th>medium</th><th>low</th><th>info</th></tr>
-{{range .S.Platforms}}<tr><td>{{.PlatformID}}</td><td class="n">{{.BankTransactions}}</td><td class="n">{{.LedgerTransactions}}</td>
-<td class="n">{{.MatchedByReference}}</td><td class="n">{{.MatchedWithoutReference}}</td>
+{{range .S.Platforms}}<tr><td>{{.PlatformID}}</td><td class="n">{{.Bank.Transactions}}</td><td class="n">{{.Ledger.Transactions}}</td>
+<td class="n">{{.Bank.MatchedByReference}}</td><td class="n">{{.Bank.MatchedWithoutReference}}</td>
 <td class="n">{{sev .Exceptions.BySeverity "critical"}}</td><td class="n">{{sev .Exceptions.BySeverity "high"}}</td>
 <td class="n">{{sev .Exceptions.BySeverity "medium"}}</td><td class="n">{{sev .Exceptions.BySeverity "low"}}</td>
 <td class="n">{{sev .Exceptions.BySeverity "info"}}</td></tr>

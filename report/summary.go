@@ -6,6 +6,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/recon-dev/recon/reconcile"
 )
 
 // Summary is summary.json.
@@ -47,12 +49,10 @@ func (c *Counts) Add(kind, severity string) {
 
 // Platform is one platform's line of the summary.
 type Platform struct {
-	PlatformID              string `json:"platform_id"`
-	BankTransactions        int64  `json:"bank_transactions"`
-	LedgerTransactions      int64  `json:"ledger_transactions"`
-	MatchedByReference      int64  `json:"matched_by_reference"`
-	MatchedWithoutReference int64  `json:"matched_without_reference"`
-	Exceptions              Counts `json:"exceptions"`
+	PlatformID string               `json:"platform_id"`
+	Bank       reconcile.SideCounts `json:"bank"`
+	Ledger     reconcile.SideCounts `json:"ledger"`
+	Exceptions Counts               `json:"exceptions"`
 }
 
 // Rejected is a quarantined input.
@@ -102,7 +102,7 @@ func (s *Summary) WriteText(w io.Writer, root string) {
 			name = "(no platform)"
 		}
 		fmt.Fprintf(w, "\n  platform %s: %d bank / %d ledger transactions, %d matched by reference, %d without\n",
-			name, p.BankTransactions, p.LedgerTransactions, p.MatchedByReference, p.MatchedWithoutReference)
+			name, p.Bank.Transactions, p.Ledger.Transactions, p.Bank.MatchedByReference, p.Bank.MatchedWithoutReference)
 		fmt.Fprintf(w, "    %d exceptions (%s)\n", p.Exceptions.Total, severityLine(p.Exceptions.BySeverity))
 		kinds := make([]string, 0, len(p.Exceptions.ByKind))
 		for k := range p.Exceptions.ByKind {

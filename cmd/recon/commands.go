@@ -110,7 +110,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	st, err := store.OpenURL(ctx, *root, os.Getenv)
 	if err != nil {
-		return usagef("run: %v", err)
+		return err
 	}
 	out, err := engine.Run(ctx, engine.Options{Store: st, Date: *date, Config: cfg, Workers: *workers, Logger: log})
 	if err != nil {
@@ -152,8 +152,8 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, err := engine.ParseDate(*date); err != nil {
 		return usagef("gen: %v", err)
 	}
-	if *platforms < 0 || *investors < 1 || *txns < 0 {
-		return usagef("gen: --platforms and --transactions must not be negative, --investors at least 1")
+	if *platforms < 0 || *investors < 1 || *txns < 1 {
+		return usagef("gen: --platforms must not be negative, --investors and --transactions must be at least 1")
 	}
 	opt := fixtures.Options{Date: *date, Platforms: *platforms, Investors: *investors, Transactions: *txns, Seed: *seed,
 		Scale: *scale, Timezone: config.Default().BusinessTimezone, Version: engine.Version}
@@ -166,7 +166,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	st, err := store.OpenURL(ctx, *root, os.Getenv)
 	if err != nil {
-		return usagef("gen: %v", err)
+		return err
 	}
 	exp, err := fixtures.Generate(ctx, st, opt)
 	if err != nil {

@@ -1,0 +1,72 @@
+# recon: custody fund-flow reconciliation. `make demo` and `make test` are
+# all a fresh clone needs; see README.md.
+
+GO        ?= go
+BIN       := bin/recon
+CACHE     := $(CURDIR)/.cache
+TOOLS     := $(CACHE)/bin
+STATICCHECK_VERSION := v0.8.2
+FUZZTIME  ?= 20s
+BENCH_ROWS ?= 10000000
+
+.PHONY: all build demo test test-short lint fmt vet staticcheck tidy-check minio bench bench-go fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/recon
+
+## demo: build and run the nightly job on a generated sample store in ./demo
+demo: build
+	./$(BIN) demo --dir demo
+
+## test: every test with the race detector, MinIO included (built on first use)
+test: minio
+	RECON_MINIO_BIN=$$(scripts/minio.sh) $(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+## test-short: the tests without MinIO and the race detector, for quick edits
+test-short:
+	$(GO) test -short ./...
+
+## lint: gofmt, go vet, staticcheck and go mod tidy must all be clean
+lint: fmt vet staticcheck tidy-check
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+$(TOOLS)/staticcheck:
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: $(TOOLS)/staticcheck
+	$(TOOLS)/staticcheck ./...
+
+tidy-check:
+	@cp go.mod $(CACHE)/go.mod.bak && cp go.sum $(CACHE)/go.sum.bak
+	@$(GO) mod tidy
+	@if ! cmp -s go.mod $(CACHE)/go.mod.bak || ! cmp -s go.sum $(CACHE)/go.sum.bak; then \
+		cp $(CACHE)/go.mod.bak go.mod; cp $(CACHE)/go.sum.bak go.sum; \
+		echo "go mod tidy changes go.mod/go.sum: run it and commit"; exit 1; fi
+
+## minio: build (or reuse) the MinIO server the S3 tests start
+minio:
+	@mkdir -p $(CACHE)
+	@scripts/minio.sh >/dev/null
+
+## bench-go: the Go benchmarks of the hot paths
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf bin demo

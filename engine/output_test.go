@@ -1,0 +1,206 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/recon-dev/recon/config"
+	"github.com/recon-dev/recon/engine"
+	"github.com/recon-dev/recon/fixtures"
+	"github.com/recon-dev/recon/reconcile"
+	"github.com/recon-dev/recon/store"
+)
+
+// readObject returns an object's bytes.
+func readObject(t *testing.T, st store.Store, key string) []byte {
+	t.Helper()
+	obj, err := st.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Close()
+	data, err := io.ReadAll(io.NewSectionReader(obj, 0, obj.SizeBytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// outputs returns every output object of the date (runs/ and quarantine/)
+// by key.
+func outputs(t *testing.T, st store.Store) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, p := range []string{engine.RunPrefix(testDate), engine.QuarantinePrefix(testDate)} {
+		objs, err := st.List(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			out[o.Key] = readObject(t, st, o.Key)
+		}
+	}
+	return out
+}
+
+// TestDeterminism runs one store twice with 1 worker and with 4: every
+// output object must be byte-identical.
+func TestDeterminism(t *testing.T) {
+	st, _ := genStore(t, fixtures.Options{Platforms: 3, Investors: 60, Transactions: 3000, Seed: 11,
+		Scenarios: []string{"breaks", "duplicate-at-bank", "custody-excess"}})
+	runStore(t, st, 1)
+	first := outputs(t, st)
+	for _, workers := range []int{1, 4} {
+		runStore(t, st, workers)
+		again := outputs(t, st)
+		if len(again) != len(first) {
+			t.Fatalf("workers %d: %d outputs, first run %d", workers, len(again), len(first))
+		}
+		for k, v := range first {
+			if !bytes.Equal(again[k], v) {
+				t.Errorf("workers %d: %s differs from the first run", workers, k)
+			}
+		}
+	}
+	if len(first) < 8 {
+		t.Fatalf("only %d outputs", len(first))
+	}
+}
+
+// TestExceptionsReadByArrow reads the exceptions file back with arrow-go's
+// pqarrow, an implementation independent of the writer's.
+func TestExceptionsReadByArrow(t *testing.T) {
+	st, exp := genStore(t, fixtures.Options{Platforms: 1, Seed: 3, Scenarios: []string{"amount-mismatch"}})
+	out := runStore(t, st, 2)
+	key := "runs/date=" + testDate + "/exceptions/platform=amount-mismatch/part-00000.parquet"
+	data := readObject(t, st, key)
+	pf, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.NewGoAllocator())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	wantCols := []string{"exception_id", "run_date", "platform_id", "bank_id", "kind", "severity", "account_id",
+		"counterparty_account", "loan_id", "ledger_txn_id", "bank_txn_id", "ledger_amount", "bank_amount",
+		"difference", "currency", "first_seen", "source_key", "detail"}
+	sch := tbl.Schema()
+	if sch.NumFields() != len(wantCols) {
+		t.Fatalf("%d columns: %v", sch.NumFields(), sch)
+	}
+	for i, name := range wantCols {
+		if sch.Field(i).Name != name {
+			t.Errorf("column %d is %s, want %s", i, sch.Field(i).Name, name)
+		}
+	}
+	for _, name := range []string{"ledger_amount", "bank_amount", "difference"} {
+		f, _ := sch.FieldsByName(name)
+		dt, ok := f[0].Type.(*arrow.Decimal128Type)
+		if !ok || dt.Precision != 18 || dt.Scale != 2 {
+			t.Errorf("%s has type %s, want decimal128(18, 2)", name, f[0].Type)
+		}
+	}
+	for _, name := range []string{"run_date", "first_seen"} {
+		if f, _ := sch.FieldsByName(name); f[0].Type.ID() != arrow.DATE32 {
+			t.Errorf("%s has type %s, want date32", name, f[0].Type)
+		}
+	}
+	if tbl.NumRows() != 1 || len(exp.Exceptions) != 1 {
+		t.Fatalf("%d rows, %d expected", tbl.NumRows(), len(exp.Exceptions))
+	}
+	col := func(name string) arrow.Array {
+		idx := sch.FieldIndices(name)[0]
+		return tbl.Column(idx).Data().Chunk(0)
+	}
+	diff := col("difference").(*array.Decimal128).Value(0)
+	if got := diff.ToString(2); got != exp.Exceptions[0].Difference {
+		t.Errorf("difference read by Arrow %s, expected %s", got, exp.Exceptions[0].Difference)
+	}
+	if got := col("kind").(*array.String).Value(0); got != "AMOUNT_MISMATCH" {
+		t.Errorf("kind %q", got)
+	}
+	if got := col("bank_id").(*array.String).Value(0); got != out.Exceptions[0].BankID {
+		t.Errorf("bank_id %q", got)
+	}
+	if !col("source_key").IsNull(0) {
+		t.Error("source_key should be null")
+	}
+}
+
+// TestBrokenMatcherDoesNotCommit loses one matched row with a test hook:
+// the conservation check must fail the run, and the manifest of an
+// earlier good run of the date must be gone.
+func TestBrokenMatcherDoesNotCommit(t *testing.T) {
+	st, _ := genStore(t, fixtures.Options{Platforms: 2, Seed: 5})
+	runStore(t, st, 2)
+	if _, err := st.Open(context.Background(), engine.ManifestKey(testDate)); err != nil {
+		t.Fatalf("first run did not commit: %v", err)
+	}
+	for _, side := range []reconcile.Side{reconcile.Ledger, reconcile.Bank} {
+		faults := &reconcile.Faults{LoseRow: func(s reconcile.Side, row int) bool { return s == side && row == 17 }}
+		_, err := engine.Run(context.Background(), engine.Options{Store: st, Date: testDate, Config: config.Default(), Workers: 2, Faults: faults})
+		if !errors.Is(err, reconcile.ErrConservation) || !errors.Is(err, engine.ErrFailed) {
+			t.Fatalf("%s: run with a lost row: %v", side, err)
+		}
+		if !strings.Contains(err.Error(), "neither matched nor reported") {
+			t.Errorf("%s: error does not say what was lost: %v", side, err)
+		}
+		if _, err := st.Open(context.Background(), engine.ManifestKey(testDate)); !errors.Is(err, store.ErrNotExist) {
+			t.Fatalf("%s: manifest after a failed run: %v", side, err)
+		}
+	}
+}
+
+// TestDemoLayout checks the output keys of the contract exist and the
+// manifest lists every output with its checksum.
+func TestDemoLayout(t *testing.T) {
+	st, _ := genStore(t, fixtures.Options{Platforms: 1, Seed: 9, Scenarios: []string{"input-rejected"}})
+	out := runStore(t, st, 2)
+	m := out.Manifest
+	if m.RunDate != testDate || m.EngineVersion != engine.Version || len(m.ConfigSHA256) != 64 {
+		t.Fatalf("manifest header %+v", m)
+	}
+	if len(m.Inputs) != 13 { // 6 tables x 2 platforms + the rejected file
+		t.Errorf("%d inputs in the manifest", len(m.Inputs))
+	}
+	for _, in := range m.Inputs {
+		if len(in.SHA256) != 64 || in.SizeBytes <= 0 {
+			t.Errorf("input %+v", in)
+		}
+	}
+	all := outputs(t, st)
+	for _, o := range m.Outputs {
+		if data, ok := all[o.Key]; !ok || int64(len(data)) != o.SizeBytes {
+			t.Errorf("output %s missing or of another size", o.Key)
+		}
+	}
+	want := []string{"runs/date=" + testDate + "/summary.json", "runs/date=" + testDate + "/report.html", engine.ManifestKey(testDate)}
+	for _, k := range want {
+		if _, ok := all[k]; !ok {
+			t.Errorf("no %s", k)
+		}
+	}
+	if m.Exceptions["INPUT_REJECTED"] != 1 {
+		t.Errorf("manifest exception counts %v", m.Exceptions)
+	}
+	_ = os.Stdout
+	_ = filepath.Join
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // Local is a Store over a directory of the local file system. Keys map to
@@ -61,6 +62,9 @@ func CheckKey(key string) error {
 
 // List implements Store.
 func (l *Local) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list %q in %s: %w", prefix, l.root, err)
+	}
 	// Walk from the deepest directory the prefix names fully.
 	dir := path.Dir(prefix + "x")
 	start := l.root
@@ -103,7 +107,7 @@ func (l *Local) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list %q in %s: %w", prefix, l.root, err)
+		return nil, localErr("list", fmt.Sprintf("%q in %s", prefix, l.root), err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
@@ -127,10 +131,7 @@ func (l *Local) Open(ctx context.Context, key string) (Object, error) {
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("open %s: %w", key, ErrNotExist)
-		}
-		return nil, fmt.Errorf("open %s: %w", key, err)
+		return nil, localErr("open", key, err)
 	}
 	st, err := f.Stat()
 	if err != nil {
@@ -144,19 +145,26 @@ func (l *Local) Open(ctx context.Context, key string) (Object, error) {
 	return localObject{File: f, size: st.Size()}, nil
 }
 
-// Put implements Store.
-func (l *Local) Put(ctx context.Context, key string, r io.Reader, sizeBytes int64) error {
+// Put implements Store. The local store keeps no metadata: PutOptions are
+// checked and otherwise ignored.
+func (l *Local) Put(ctx context.Context, key string, r io.Reader, sizeBytes int64, opts ...PutOptions) error {
 	p, err := l.path(key)
 	if err != nil {
 		return err
 	}
+	if _, err := putOptions(opts); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+		return localErr("put", key, err)
 	}
 	tmp, err := os.CreateTemp(dir, filepath.Base(p)+tmpMarker+"*")
 	if err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+		return localErr("put", key, err)
 	}
 	done := false
 	defer func() {
@@ -179,7 +187,7 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, sizeBytes int6
 		return fmt.Errorf("put %s: %w", key, err)
 	}
 	if err := os.Rename(tmp.Name(), p); err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+		return localErr("put", key, err)
 	}
 	done = true
 	// Make the rename durable before the caller goes on (the manifest is
@@ -201,9 +209,42 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("delete %s: %w", key, err)
+		return localErr("delete", key, err)
 	}
 	return nil
+}
+
+// Stat implements Store. ObjectInfo.SHA256 is always empty: the local store
+// keeps no metadata.
+func (l *Local) Stat(ctx context.Context, key string) (ObjectInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return ObjectInfo{}, fmt.Errorf("stat %s: %w", key, err)
+	}
+	p, err := l.path(key)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return ObjectInfo{}, localErr("stat", key, err)
+	}
+	if !st.Mode().IsRegular() {
+		return ObjectInfo{}, fmt.Errorf("stat %s: %w", key, ErrNotExist)
+	}
+	return ObjectInfo{Key: key, SizeBytes: st.Size()}, nil
+}
+
+// localErr wraps a file system error with the operation and key, adding
+// ErrNotExist or ErrAccessDenied to the chain where one applies.
+func localErr(op, key string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("%s %s: %w (%w)", op, key, ErrNotExist, err)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s %s: %w (%w)", op, key, ErrAccessDenied, err)
+	default:
+		return fmt.Errorf("%s %s: %w", op, key, err)
+	}
 }
 
 // ctxReader stops a copy when its context ends.

@@ -38,6 +38,10 @@ type Config struct {
 	Severities map[string]string `yaml:"severities" json:"severities"`
 	// ExceptionsPerPart is the most rows one exceptions Parquet part holds.
 	ExceptionsPerPart int `yaml:"exceptions_per_part" json:"exceptions_per_part"`
+	// Flows are the allowed-flow rules.
+	Flows Flows `yaml:"flows" json:"flows"`
+	// Verdict sets the thresholds of the black, grey and red lists.
+	Verdict Verdict `yaml:"verdict" json:"verdict"`
 	// Limits bound what inputs may make the engine do.
 	Limits Limits `yaml:"limits" json:"limits"`
 }
@@ -72,6 +76,8 @@ func Default() Config {
 		MaxFeeRate:        "0.02",
 		Severities:        map[string]string{},
 		ExceptionsPerPart: 1_000_000,
+		Flows:             DefaultFlows(),
+		Verdict:           DefaultVerdict(),
 		Limits: Limits{
 			RowsPerObject: l.RowsPerObject, BytesPerObject: l.BytesPerObject, StringBytes: l.StringBytes,
 			ColumnChunkBytes: l.ColumnChunkBytes, ErrorsPerObject: l.ErrorsPerObject, FilesPerRun: l.FilesPerRun,
@@ -134,6 +140,12 @@ func (c Config) Validate() error {
 		if SeverityRank(sev) < 0 {
 			errs = append(errs, fmt.Errorf("severities: %s: %q is not one of %v", kind, sev, severityOrder))
 		}
+	}
+	if err := validateFlows(c.Flows, c.AmountScale); err != nil {
+		errs = append(errs, err)
+	}
+	if err := validateVerdict(c.Verdict, c.AmountScale); err != nil {
+		errs = append(errs, err)
 	}
 	if c.ExceptionsPerPart < 1 {
 		errs = append(errs, fmt.Errorf("exceptions_per_part: must be at least 1"))

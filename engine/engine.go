@@ -86,6 +86,11 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
+	for kind := range cfg.Severities {
+		if !slices.Contains(reconcile.Kinds(), kind) {
+			return nil, fmt.Errorf("configuration: severities: unknown exception kind %q", kind)
+		}
+	}
 	day, err := ParseDate(opt.Date)
 	if err != nil {
 		return nil, err
@@ -121,9 +126,13 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 	for k, v := range cfg.Severities {
 		sev[k] = v
 	}
+	rules, err := reconcile.NewFlowRules(cfg.Flows, cfg.MaxFeeRate)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: flows: %w", err)
+	}
 	ropt := reconcile.Options{
 		Workers: opt.Workers, RunDate: day, Scale: cfg.AmountScale, DateWindowDays: cfg.DateWindowDays,
-		Location: cfg.Location(), BalanceTolerance: tol, Severities: sev, Faults: opt.Faults,
+		Location: cfg.Location(), BalanceTolerance: tol, Severities: sev, Flows: rules, Faults: opt.Faults,
 	}
 	sum := &report.Summary{
 		RunDate: opt.Date, EngineVersion: Version, ConfigSHA256: cfg.Hash(), AmountScale: cfg.AmountScale,
@@ -174,6 +183,7 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 		p := &sum.Platforms[i]
 		es := byPlatform[p.PlatformID]
 		formats.SortExceptions(es)
+		p.Verdict, p.Guarantees = report.Judge(es, cfg.Verdict, cfg.AmountScale)
 		for _, e := range es {
 			p.Exceptions.Add(e.Kind, e.Severity)
 			sum.Exceptions.Add(e.Kind, e.Severity)

@@ -13,12 +13,6 @@ import (
 type acctKey struct{ account, currency uint32 }
 type bankAcctKey struct{ bank, account, currency uint32 }
 
-// isUserRole reports whether money of an account with this role belongs to
-// the platform's users.
-func isUserRole(role int) bool {
-	return role == int(formats.RoleInvestor) || role == int(formats.RoleBorrower)
-}
-
 // balances reports BANK_STATEMENT_BREAK, ACCOUNT_BALANCE_MISMATCH,
 // CUSTODY_SHORTFALL and CUSTODY_EXCESS.
 func (r *run) balances() error {
@@ -84,12 +78,12 @@ func (r *run) balances() error {
 	// Accounts of users, in a fixed order.
 	var keys []acctKey
 	for k := range bankClosing {
-		if isUserRole(r.reg.roleOf(k.account)) {
+		if r.rules.isUser(r.reg.roleOf(k.account)) {
 			keys = append(keys, k)
 		}
 	}
 	for k := range ledgerClosing {
-		if _, ok := bankClosing[k]; !ok && isUserRole(r.reg.roleOf(k.account)) {
+		if _, ok := bankClosing[k]; !ok && r.rules.isUser(r.reg.roleOf(k.account)) {
 			keys = append(keys, k)
 		}
 	}

@@ -1,7 +1,323 @@
 package reconcile
 
-// FlowRules are the allowed-flow rules of the contract.
-type FlowRules struct{}
+import (
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
 
-// flows checks successful custody transactions against the rules.
-func (r *run) flows() {}
+	"github.com/shopspring/decimal"
+
+	"github.com/recon-dev/recon/config"
+	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/money"
+)
+
+const (
+	numRoles = int(formats.RoleExternal) + 1
+	numKinds = int(formats.KindRefund) + 1
+)
+
+type condition uint8
+
+const (
+	condAlways condition = iota
+	condSameHolder
+	condLoanNamed
+	condLoanBorrowerPayee
+	condLoanBorrowerPayer
+	condFeeWithinCap
+)
+
+var conditionNames = map[string]condition{
+	config.WhenAlways: condAlways, config.WhenSameHolder: condSameHolder, config.WhenLoanNamed: condLoanNamed,
+	config.WhenLoanBorrowerPayee: condLoanBorrowerPayee, config.WhenLoanBorrowerPayer: condLoanBorrowerPayer,
+	config.WhenFeeWithinCap: condFeeWithinCap,
+}
+
+var conditionText = [...]string{
+	condAlways:            "always",
+	condSameHolder:        "payer and payee must belong to one holder",
+	condLoanNamed:         "the movement must name a registered loan",
+	condLoanBorrowerPayee: "the movement must name a registered loan whose borrower is the payee",
+	condLoanBorrowerPayer: "the movement must name a registered loan whose borrower is the payer",
+	condFeeWithinCap:      "the fee must name a loan and stay within max_fee_rate of the payer's bids, disbursements and repayments on it that day",
+}
+
+type flowRule struct {
+	when   condition
+	report string
+}
+
+// FlowRules are the compiled allowed-flow table: rules by (payer role,
+// payee role, kind), and the role sets the precise rules use.
+type FlowRules struct {
+	allowed   [numRoles][numRoles][numKinds][]flowRule
+	user      [numRoles]bool
+	pooling   [numRoles]bool
+	platform  [numRoles]bool
+	guarantee [numRoles]bool
+	feeCoef   *big.Int // max_fee_rate = feeCoef / 10^feeExp
+	feeExp    int
+	feeRate   string
+}
+
+// NewFlowRules compiles the configured rules.
+func NewFlowRules(f config.Flows, maxFeeRate string) (*FlowRules, error) {
+	rate, err := decimal.NewFromString(maxFeeRate)
+	if err != nil || rate.Sign() < 0 {
+		return nil, fmt.Errorf("max_fee_rate %q: not a non-negative decimal", maxFeeRate)
+	}
+	fr := &FlowRules{feeCoef: rate.Coefficient(), feeExp: int(-rate.Exponent()), feeRate: maxFeeRate}
+	if fr.feeExp < 0 {
+		fr.feeCoef.Mul(fr.feeCoef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-fr.feeExp)), nil))
+		fr.feeExp = 0
+	}
+	role := func(name string) (int, error) {
+		c, ok := formats.RoleCode(name)
+		if !ok {
+			return 0, fmt.Errorf("unknown role %q", name)
+		}
+		return int(c), nil
+	}
+	for _, r := range f.Allowed {
+		cond, ok := conditionNames[r.When]
+		if !ok {
+			return nil, fmt.Errorf("unknown condition %q", r.When)
+		}
+		for _, pr := range r.Payer {
+			p, err := role(pr)
+			if err != nil {
+				return nil, err
+			}
+			for _, qr := range r.Payee {
+				q, err := role(qr)
+				if err != nil {
+					return nil, err
+				}
+				for _, kn := range r.Kinds {
+					k, ok := formats.KindCode(kn)
+					if !ok {
+						return nil, fmt.Errorf("unknown kind %q", kn)
+					}
+					fr.allowed[p][q][k] = append(fr.allowed[p][q][k], flowRule{when: cond, report: r.Report})
+				}
+			}
+		}
+	}
+	for _, set := range []struct {
+		names []string
+		dst   *[numRoles]bool
+	}{{f.UserRoles, &fr.user}, {f.PoolingRoles, &fr.pooling}, {f.PlatformRoles, &fr.platform}, {f.GuaranteeRoles, &fr.guarantee}} {
+		for _, n := range set.names {
+			r, err := role(n)
+			if err != nil {
+				return nil, err
+			}
+			set.dst[r] = true
+		}
+	}
+	return fr, nil
+}
+
+// DefaultFlowRules returns the contract's table with the default fee cap.
+func DefaultFlowRules() *FlowRules {
+	fr, err := NewFlowRules(config.DefaultFlows(), config.Default().MaxFeeRate)
+	if err != nil {
+		panic(err) // the defaults are fixed and valid
+	}
+	return fr
+}
+
+// isUser reports whether role holds users' money.
+func (fr *FlowRules) isUser(role int) bool { return role >= 0 && fr.user[role] }
+
+type payerLoan struct{ payer, loan uint32 }
+
+// flows checks every successful custody movement against the allowed-flow
+// table and reports one flow kind for each it does not allow, the
+// GUARANTEE_PAYMENT of each allowed movement its rule reports, and one
+// RELATED_PARTY_LOAN per loan whose related-party borrower is funded.
+func (r *run) flows() {
+	B := &r.p.Bank
+	// The fee cap's base: the payer's successful bids, disbursements and
+	// repayments on each loan a fee names.
+	bases := map[payerLoan]*money.Sum{}
+	for i := range B.N {
+		if B.Status[i] == formats.StatusSuccess && B.Kind[i] == formats.KindFee && B.Loan[i] != 0 {
+			bases[payerLoan{B.Payer[i], B.Loan[i]}] = new(money.Sum)
+		}
+	}
+	type related struct {
+		total money.Sum
+		n     int
+		bank  uint32
+		banks int
+	}
+	relatedLoans := map[uint32]*related{}
+	var relatedOrder []uint32
+	for i := range B.N {
+		if B.Status[i] != formats.StatusSuccess {
+			continue
+		}
+		switch B.Kind[i] {
+		case formats.KindBid, formats.KindDisbursement, formats.KindRepayment:
+			if s := bases[payerLoan{B.Payer[i], B.Loan[i]}]; s != nil {
+				s.Add(B.Amount[i])
+			}
+		}
+		if k := B.Kind[i]; (k == formats.KindBid || k == formats.KindDisbursement) && r.reg.isLoan[B.Loan[i]] {
+			if b := r.reg.borrower[B.Loan[i]]; b == B.Payee[i] && r.reg.related[b] {
+				rl := relatedLoans[B.Loan[i]]
+				if rl == nil {
+					rl = &related{bank: B.Bank[i]}
+					relatedLoans[B.Loan[i]] = rl
+					relatedOrder = append(relatedOrder, B.Loan[i])
+				}
+				rl.total.Add(B.Amount[i])
+				rl.n++
+				if rl.bank != B.Bank[i] {
+					rl.bank = 0
+				}
+			}
+		}
+	}
+	for i := range B.N {
+		if B.Status[i] != formats.StatusSuccess {
+			continue
+		}
+		r.checkFlow(i, bases)
+	}
+	slices.SortFunc(relatedOrder, func(a, b uint32) int { return strings.Compare(r.name(a), r.name(b)) })
+	for _, loan := range relatedOrder {
+		rl := relatedLoans[loan]
+		b := r.reg.borrower[loan]
+		e := formats.Exception{Kind: RelatedPartyLoan, BankID: r.name(rl.bank), AccountID: r.name(b), LoanID: r.name(loan),
+			BankAmount: sumAmount(&rl.total), Difference: sumAmount(&rl.total), Currency: r.loanCurrency(loan)}
+		e.Detail = fmt.Sprintf("Loan %s is borrowed by %s, whose holder %s is a related party of the platform; it received %d bids or disbursements totalling %s today: investors are financing an insider.",
+			r.name(loan), r.name(b), r.name(r.reg.holder[b]), rl.n, rl.total.Format(r.opt.Scale))
+		r.emit(e)
+	}
+}
+
+func (r *run) loanCurrency(loan uint32) string {
+	for i := range r.p.Loans.N {
+		if r.p.Loans.Loan[i] == loan {
+			return r.name(r.p.Loans.Currency[i])
+		}
+	}
+	return ""
+}
+
+// holds evaluates a rule's condition for bank row i.
+func (r *run) holds(c condition, i int, bases map[payerLoan]*money.Sum) bool {
+	B := &r.p.Bank
+	payer, payee, loan := B.Payer[i], B.Payee[i], B.Loan[i]
+	g := &r.reg
+	switch c {
+	case condAlways:
+		return true
+	case condSameHolder:
+		return g.holder[payer] != 0 && g.holder[payer] == g.holder[payee]
+	case condLoanNamed:
+		return g.isLoan[loan]
+	case condLoanBorrowerPayee:
+		return g.isLoan[loan] && g.borrower[loan] == payee
+	case condLoanBorrowerPayer:
+		return g.isLoan[loan] && g.borrower[loan] == payer
+	case condFeeWithinCap:
+		if !g.isLoan[loan] {
+			return false
+		}
+		base := bases[payerLoan{payer, loan}]
+		if base == nil {
+			return false
+		}
+		b := base.Big()
+		if b.Sign() <= 0 {
+			return false
+		}
+		// amount <= rate * base  <=>  amount * 10^exp <= coef * base
+		lhs := new(big.Int).Mul(big.NewInt(B.Amount[i]), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(r.rules.feeExp)), nil))
+		return lhs.Cmp(new(big.Int).Mul(r.rules.feeCoef, b)) <= 0
+	}
+	return false
+}
+
+func (r *run) roleText(id uint32) string {
+	role := r.reg.roleOf(id)
+	if role == noRole {
+		return r.name(id) + " (not in the registry)"
+	}
+	return fmt.Sprintf("%s (%s of %s)", r.name(id), formats.RoleName(uint8(role)), r.name(r.reg.holder[id]))
+}
+
+func (r *run) checkFlow(i int, bases map[payerLoan]*money.Sum) {
+	B := &r.p.Bank
+	fr := r.rules
+	payer, payee, kind := B.Payer[i], B.Payee[i], B.Kind[i]
+	rp, rq := r.reg.roleOf(payer), r.reg.roleOf(payee)
+	var rules []flowRule
+	if rp != noRole && rq != noRole {
+		rules = fr.allowed[rp][rq][kind]
+	}
+	for _, rule := range rules {
+		if r.holds(rule.when, i, bases) {
+			if rule.report != "" {
+				e := r.flowException(rule.report, i)
+				e.Detail = fmt.Sprintf("%s paid %s %s to %s as %s (bank txn %s): allowed, but platform or guarantor money is repaying an investor.",
+					r.roleText(payer), r.amt(B.Amount[i]), r.name(B.Currency[i]), r.roleText(payee), formats.KindName(kind), B.ID.String(i))
+				r.emit(e)
+			}
+			return
+		}
+	}
+	why := fmt.Sprintf("no rule allows %s from %s to %s", formats.KindName(kind), roleName(rp), roleName(rq))
+	if len(rules) > 0 {
+		why = fmt.Sprintf("the rule for %s from %s to %s requires that %s", formats.KindName(kind), roleName(rp), roleName(rq), conditionText[rules[0].when])
+	}
+	loanID := B.Loan[i]
+	var flowKind, what string
+	switch {
+	case rq == noRole:
+		flowKind, what = OutflowToUnregistered, "custody money left to an account the registry does not know"
+	case rq == int(formats.RoleExternal) && r.reg.holder[payer] != r.reg.holder[payee]:
+		flowKind, what = OutflowToThirdParty, "custody money left to an external account of another holder"
+	case fr.platform[rq]:
+		flowKind, what = FundsToPlatform, "money moved into the platform's own accounts"
+		if kind == formats.KindFee && rq == int(formats.RolePlatformFee) {
+			what = fmt.Sprintf("a fee without a loan or over max_fee_rate %s of its base", fr.feeRate)
+		}
+	case kind == formats.KindRepayment && rq == int(formats.RoleInvestor) &&
+		!(r.reg.isLoan[loanID] && r.reg.borrower[loanID] == payer) && !(rp != noRole && fr.guarantee[rp]):
+		flowKind, what = RepaymentNotFromBorrower, "an investor was repaid by someone other than the loan's borrower: new money paying old"
+		if r.reg.isLoan[loanID] {
+			what += fmt.Sprintf(" (the borrower of %s is %s)", r.name(loanID), r.name(r.reg.borrower[loanID]))
+		}
+	case rp != noRole && fr.pooling[rp]:
+		flowKind, what = PoolingTransfer, "user money moved to an account that is neither its owner's nor a borrower's under a loan"
+	default:
+		flowKind, what = UnexpectedFlow, "a movement the allowed-flow table does not provide for"
+	}
+	e := r.flowException(flowKind, i)
+	e.Detail = fmt.Sprintf("%s paid %s %s to %s as %s (bank txn %s, %s): %s; %s.",
+		r.roleText(payer), r.amt(B.Amount[i]), r.name(B.Currency[i]), r.roleText(payee), formats.KindName(kind),
+		B.ID.String(i), r.where(B, i), why, what)
+	r.emit(e)
+}
+
+func roleName(role int) string {
+	if role == noRole {
+		return "an unregistered account"
+	}
+	return formats.RoleName(uint8(role))
+}
+
+func (r *run) flowException(kind string, i int) formats.Exception {
+	B := &r.p.Bank
+	return formats.Exception{
+		Kind: kind, BankID: r.name(B.Bank[i]), AccountID: r.name(B.Payer[i]), CounterpartyAccount: r.name(B.Payee[i]),
+		LoanID: r.name(B.Loan[i]), BankTxnID: B.ID.String(i), BankAmount: formats.Amount(B.Amount[i]),
+		Difference: formats.Amount(B.Amount[i]), Currency: r.name(B.Currency[i]),
+	}
+}

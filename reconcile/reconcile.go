@@ -18,7 +18,7 @@ type Options struct {
 	Location         *time.Location // business_timezone
 	BalanceTolerance int64          // balance_tolerance in minor units
 	Severities       map[string]string
-	Flows            *FlowRules // nil: flow rules are not checked
+	Flows            *FlowRules // nil: DefaultFlowRules()
 
 	// Faults injects bugs for tests that prove the conservation check.
 	Faults *Faults
@@ -74,12 +74,13 @@ func (s Stats) Counts(side Side) SideCounts {
 
 // run is the state of one platform's reconciliation.
 type run struct {
-	p    *Platform
-	opt  Options
-	loc  *time.Location
-	out  []formats.Exception
-	dayr *dayer
-	reg  registry
+	p     *Platform
+	opt   Options
+	loc   *time.Location
+	out   []formats.Exception
+	dayr  *dayer
+	reg   registry
+	rules *FlowRules
 }
 
 // Reconcile matches the platform's bank and ledger transactions, compares
@@ -93,7 +94,10 @@ func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result
 	if opt.Location == nil {
 		opt.Location = time.UTC
 	}
-	r := &run{p: p, opt: opt, loc: opt.Location, dayr: newDayer(opt.Location)}
+	if opt.Flows == nil {
+		opt.Flows = DefaultFlowRules()
+	}
+	r := &run{p: p, opt: opt, loc: opt.Location, dayr: newDayer(opt.Location), rules: opt.Flows}
 	r.reg = newRegistry(p)
 	m := &matching{lOut: make([]outcome, p.Ledger.N), bOut: make([]outcome, p.Bank.N)}
 	if err := r.matchByReference(ctx, m); err != nil {
@@ -108,9 +112,7 @@ func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result
 	if err := r.balances(); err != nil {
 		return nil, fmt.Errorf("platform %s: balances: %w", p.ID, err)
 	}
-	if opt.Flows != nil {
-		r.flows()
-	}
+	r.flows()
 	stats, err := r.conserve(m, in)
 	if err != nil {
 		return nil, fmt.Errorf("platform %s: %w", p.ID, err)

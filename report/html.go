@@ -35,9 +35,9 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.critical{background:#fd
 {{if .S.Rejected}}<h3>Rejected inputs</h3><table><tr><th>object</th><th>reason</th></tr>
 {{range .S.Rejected}}<tr><td>{{.Key}}</td><td><pre>{{.Reason}}</pre></td></tr>{{end}}</table>{{end}}
 <h2>Platforms</h2>
-<table><tr><th>platform</th><th>bank txns</th><th>ledger txns</th><th>matched by ref</th><th>without ref</th>
+<table><tr><th>platform</th><th>list</th><th>amount at risk</th><th>bank txns</th><th>ledger txns</th><th>matched by ref</th><th>without ref</th>
 <th>critical</th><th>high</th><th>medium</th><th>low</th><th>info</th></tr>
-{{range .S.Platforms}}<tr><td>{{.PlatformID}}</td><td class="n">{{.Bank.Transactions}}</td><td class="n">{{.Ledger.Transactions}}</td>
+{{range .S.Platforms}}<tr><td>{{.PlatformID}}</td><td>{{.Verdict.List}}</td><td class="n">{{range $c, $a := .Verdict.AmountAtRisk}}{{$a}} {{$c}} {{end}}</td><td class="n">{{.Bank.Transactions}}</td><td class="n">{{.Ledger.Transactions}}</td>
 <td class="n">{{.Bank.MatchedByReference}}</td><td class="n">{{.Bank.MatchedWithoutReference}}</td>
 <td class="n">{{sev .Exceptions.BySeverity "critical"}}</td><td class="n">{{sev .Exceptions.BySeverity "high"}}</td>
 <td class="n">{{sev .Exceptions.BySeverity "medium"}}</td><td class="n">{{sev .Exceptions.BySeverity "low"}}</td>

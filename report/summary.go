@@ -53,6 +53,8 @@ type Platform struct {
 	Bank       reconcile.SideCounts `json:"bank"`
 	Ledger     reconcile.SideCounts `json:"ledger"`
 	Exceptions Counts               `json:"exceptions"`
+	Verdict    Verdict              `json:"verdict"`
+	Guarantees Guarantees           `json:"guarantee_payments"`
 }
 
 // Rejected is a quarantined input.
@@ -96,6 +98,13 @@ func (s *Summary) WriteText(w io.Writer, root string) {
 		fmt.Fprintf(w, "  %-22s %12d\n", t, s.Rows[t])
 	}
 	fmt.Fprintf(w, "\nExceptions: %d (%s)\n", s.Exceptions.Total, severityLine(s.Exceptions.BySeverity))
+	fmt.Fprintf(w, "\nVerdicts (black: critical exceptions, grey: high ones, red: clean):\n")
+	for _, p := range s.Platforms {
+		if p.PlatformID == "" {
+			continue
+		}
+		fmt.Fprintf(w, "  %-6s %-20s amount at risk %s\n", p.Verdict.List, p.PlatformID, amountsLine(p.Verdict.AmountAtRisk))
+	}
 	for _, p := range s.Platforms {
 		name := p.PlatformID
 		if name == "" {
@@ -103,6 +112,10 @@ func (s *Summary) WriteText(w io.Writer, root string) {
 		}
 		fmt.Fprintf(w, "\n  platform %s: %d bank / %d ledger transactions, %d matched by reference, %d without\n",
 			name, p.Bank.Transactions, p.Ledger.Transactions, p.Bank.MatchedByReference, p.Bank.MatchedWithoutReference)
+		fmt.Fprintf(w, "    verdict: %s list, amount at risk %s\n", p.Verdict.List, amountsLine(p.Verdict.AmountAtRisk))
+		if p.Guarantees.Count > 0 {
+			fmt.Fprintf(w, "    guarantee payments: %d, %s\n", p.Guarantees.Count, amountsLine(p.Guarantees.Amounts))
+		}
 		fmt.Fprintf(w, "    %d exceptions (%s)\n", p.Exceptions.Total, severityLine(p.Exceptions.BySeverity))
 		kinds := make([]string, 0, len(p.Exceptions.ByKind))
 		for k := range p.Exceptions.ByKind {
@@ -124,6 +137,17 @@ func (s *Summary) WriteText(w io.Writer, root string) {
 		fmt.Fprintf(w, "  %s\n", k)
 	}
 	fmt.Fprintf(w, "  %s\n  %s\n  %s\n", s.Outputs.Summary, s.Outputs.Report, s.Outputs.Manifest)
+}
+
+func amountsLine(m map[string]string) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, c := range currencies(m) {
+		parts = append(parts, m[c]+" "+c)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func severityLine(by map[string]int) string {

@@ -24,7 +24,7 @@ func cmdVersion(stdout io.Writer) error {
 }
 
 // demoScenarios are the scenario platforms of `recon demo`.
-var demoScenarios = []string{"breaks"}
+var demoScenarios = []string{"ponzi", "diversion", "self-financing", "guarantee", "clean", "breaks"}
 
 const demoDate = "2026-11-26"
 

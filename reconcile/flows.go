@@ -152,7 +152,6 @@ func (r *run) flows() {
 		total money.Sum
 		n     int
 		bank  uint32
-		banks int
 	}
 	relatedLoans := map[uint32]*related{}
 	var relatedOrder []uint32

@@ -35,6 +35,10 @@ type Options struct {
 	Workers int          // 0: the number of CPUs
 	Logger  *slog.Logger // nil: discard
 
+	// PartitionRows overrides the rows a matching partition aims at, for
+	// tests that prove the output does not depend on it (0: default).
+	PartitionRows int
+
 	// Faults injects bugs, for tests of the conservation check.
 	Faults *reconcile.Faults
 }
@@ -133,6 +137,7 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 	ropt := reconcile.Options{
 		Workers: opt.Workers, RunDate: day, Scale: cfg.AmountScale, DateWindowDays: cfg.DateWindowDays,
 		Location: cfg.Location(), BalanceTolerance: tol, Severities: sev, Flows: rules, Faults: opt.Faults,
+		PartitionRows: opt.PartitionRows,
 	}
 	sum := &report.Summary{
 		RunDate: opt.Date, EngineVersion: Version, ConfigSHA256: cfg.Hash(), AmountScale: cfg.AmountScale,

@@ -63,7 +63,12 @@ func TestDeterminism(t *testing.T) {
 	runStore(t, st, 1)
 	first := outputs(t, st)
 	for _, workers := range []int{1, 4} {
-		runStore(t, st, workers)
+		// With 4 workers, partitions of 64 rows: many partitions per platform.
+		_, err := engine.Run(context.Background(), engine.Options{Store: st, Date: testDate, Config: config.Default(),
+			Workers: workers, PartitionRows: 64 * (workers - 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
 		again := outputs(t, st)
 		if len(again) != len(first) {
 			t.Fatalf("workers %d: %d outputs, first run %d", workers, len(again), len(first))

@@ -85,7 +85,7 @@ func (r *run) matchByReference(ctx context.Context, m *matching) error {
 			items = append(items, item{h: xxhash.Sum64(k), idx: int32(i), side: Bank})
 		}
 	}
-	items, bounds := partitionItems(items, partitionBits(len(items)))
+	items, bounds := partitionItems(items, partitionBits(len(items), r.opt.PartitionRows))
 	parts := make([][]pair, len(bounds)-1)
 	err := parallelFor(ctx, r.opt.Workers, len(parts), func(part int) error {
 		parts[part] = r.refPartition(items[bounds[part]:bounds[part+1]], m)
@@ -211,7 +211,7 @@ func (r *run) matchWithoutReference(ctx context.Context, m *matching) error {
 			items = append(items, item{h: unrefKey(B.Payer[i], B.Payee[i], B.Currency[i], B.Amount[i]), idx: int32(i), side: Bank})
 		}
 	}
-	items, bounds := partitionItems(items, partitionBits(len(items)))
+	items, bounds := partitionItems(items, partitionBits(len(items), r.opt.PartitionRows))
 	parts := make([][]pair, len(bounds)-1)
 	err := parallelFor(ctx, r.opt.Workers, len(parts), func(part int) error {
 		parts[part] = r.unrefPartition(items[bounds[part]:bounds[part+1]], m)

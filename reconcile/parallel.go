@@ -24,14 +24,14 @@ func parallelFor(ctx context.Context, workers, n int, fn func(i int) error) erro
 		}
 		return nil
 	}
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for i := range n {
-		if ctx.Err() != nil {
+		if gctx.Err() != nil {
 			break
 		}
 		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
+			if err := gctx.Err(); err != nil {
 				return err
 			}
 			return fn(i)
@@ -40,15 +40,25 @@ func parallelFor(ctx context.Context, workers, n int, fn func(i int) error) erro
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	return ctx.Err()
+	return ctx.Err() // the caller's context: the group's ends with Wait
 }
 
-// partitionBits chooses how many hash bits split n rows so that a
-// partition holds some tens of thousands of rows (its sort and join stay
-// in cache) while small platforms are not cut into slivers.
-func partitionBits(n int) uint {
+// defaultPartitionRows is the rows a partition aims at: some tens of
+// thousands, so that its sort and join stay in cache, while small
+// platforms are not cut into slivers.
+const defaultPartitionRows = 1 << 15
+
+// maxPartitionBits bounds the partitions of one pass at 1024.
+const maxPartitionBits = 10
+
+// partitionBits chooses how many hash bits split n rows into partitions of
+// about target rows.
+func partitionBits(n, target int) uint {
+	if target <= 0 {
+		target = defaultPartitionRows
+	}
 	bits := uint(0)
-	for bits < 10 && n>>bits > 1<<15 {
+	for bits < maxPartitionBits && n>>bits > target {
 		bits++
 	}
 	return bits

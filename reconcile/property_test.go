@@ -174,7 +174,8 @@ func TestConservationProperty(t *testing.T) {
 		var first []formats.Exception
 		for _, workers := range []int{1, 4} {
 			p, in := load(t, "P", bank, ledger)
-			opt := Options{Workers: workers, Scale: 2, DateWindowDays: 1, Location: loc, Severities: sev}
+			// With 4 workers, partitions of 4 rows: the many-partition path.
+			opt := Options{Workers: workers, Scale: 2, DateWindowDays: 1, Location: loc, Severities: sev, PartitionRows: 4 * (workers - 1)}
 			res, err := Reconcile(context.Background(), p, in, opt)
 			if err != nil {
 				t.Fatalf("seed %d: %v", seed, err)

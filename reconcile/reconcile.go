@@ -19,6 +19,10 @@ type Options struct {
 	BalanceTolerance int64          // balance_tolerance in minor units
 	Severities       map[string]string
 	Flows            *FlowRules // nil: DefaultFlowRules()
+	// PartitionRows is the rows a matching partition aims at (0: the
+	// default). Tests set it low to cut small platforms into many
+	// partitions; the result never depends on it.
+	PartitionRows int
 
 	// Faults injects bugs for tests that prove the conservation check.
 	Faults *Faults

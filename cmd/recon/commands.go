@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/recon-dev/recon/config"
@@ -75,6 +76,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	workers := fs.Int("workers", 0, "parallel workers (0: the number of CPUs)")
 	failOn := fs.String("fail-on", "", "exit 3 if exceptions of this severity or worse exist: critical, high, medium, low, info")
 	printConfig := fs.Bool("print-config", false, "print the effective configuration and exit")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -111,6 +113,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	st, err := store.OpenURL(ctx, *root, os.Getenv)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
 	}
 	out, err := engine.Run(ctx, engine.Options{Store: st, Date: *date, Config: cfg, Workers: *workers, Logger: log})
 	if err != nil {
@@ -249,4 +258,21 @@ func validateFile(ctx context.Context, path string, forced *formats.Table, cfg c
 	}
 	rows, err := ingest.Validate(ctx, path, f, st.Size(), loc, formats.ReadOptions{Scale: cfg.AmountScale, Limits: cfg.FormatLimits()})
 	return rows, loc.Table, err
+}
+
+// startCPUProfile profiles the process until the returned function is
+// called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -184,3 +184,18 @@ func TestVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// TestAnomalyEvery checks the benchmark generator's spread-out breaks are
+// found, in the numbers it seeded.
+func TestAnomalyEvery(t *testing.T) {
+	st, exp := genStore(t, fixtures.Options{Platforms: 3, Investors: 50, Transactions: 2000, Seed: 8, AnomalyEvery: 37})
+	out := runStore(t, st, 2)
+	if len(exp.Counts) != 6 {
+		t.Fatalf("counts %v", exp.Counts)
+	}
+	for kind, n := range exp.Counts {
+		if got := out.Summary.Exceptions.ByKind[kind]; got != n {
+			t.Errorf("%s: %d, seeded %d", kind, got, n)
+		}
+	}
+}

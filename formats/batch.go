@@ -49,9 +49,49 @@ func (s *Strings) Reset() {
 // Col is one decoded column: Str for String, ID, Currency; Int for Enum
 // (code), Decimal (minor units), Timestamp (µs), Date (days) and Bool (0/1).
 // Nulls in optional columns decode to "" or 0.
+//
+// A string column may instead come in dictionary form, when the file
+// dictionary-encodes it: then Dict is set, value r is Dict.At(Idx[r]), an
+// Idx of -1 is a null (""), and Str is empty. Consumers then do per-value
+// work (interning, lookups) once per dictionary entry. Use At, or check
+// Dict, to read either form.
 type Col struct {
-	Str Strings
-	Int []int64
+	Str  Strings
+	Int  []int64
+	Dict *Strings
+	Idx  []int32
+}
+
+// At returns string value r of the column in either form.
+func (c *Col) At(r int) []byte {
+	if c.Dict != nil {
+		if k := c.Idx[r]; k >= 0 {
+			return c.Dict.At(int(k))
+		}
+		return nil
+	}
+	return c.Str.At(r)
+}
+
+// Len returns the number of string values in either form.
+func (c *Col) strLen() int {
+	if c.Dict != nil {
+		return len(c.Idx)
+	}
+	return c.Str.Len()
+}
+
+// materialize turns the dictionary form into plain strings.
+func (c *Col) materialize() {
+	if c.Dict == nil {
+		return
+	}
+	var s Strings
+	s.Offsets = append(s.Offsets, 0)
+	for r := range c.Idx {
+		s.Append(c.At(r))
+	}
+	c.Str, c.Dict, c.Idx = s, nil, c.Idx[:0]
 }
 
 // Batch is a run of rows of one table, decoded column by column. A reader
@@ -73,7 +113,9 @@ func NewBatch(s *Schema) *Batch {
 func (b *Batch) reset() {
 	b.Len = 0
 	for i := range b.Cols {
-		b.Cols[i].Str.Reset()
-		b.Cols[i].Int = b.Cols[i].Int[:0]
+		c := &b.Cols[i]
+		c.Str.Reset()
+		c.Int = c.Int[:0]
+		c.Dict, c.Idx = nil, c.Idx[:0]
 	}
 }

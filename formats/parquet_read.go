@@ -86,7 +86,7 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 			}
 		}
 		for i, col := range s.Columns {
-			if b.Cols[i].Int == nil && b.Cols[i].Str.Len() == 0 && b.Len > 0 && !hasBinding(cols, i) {
+			if !hasBinding(cols, i) && b.Len > 0 {
 				fillNull(col, &b.Cols[i], b.Len)
 			}
 		}
@@ -122,7 +122,7 @@ func fillNull(col Column, out *Col, n int) {
 
 func colLen(col Column, c *Col) int {
 	if isStringType(col.Type) && col.Type != Enum {
-		return c.Str.Len()
+		return c.strLen()
 	}
 	return len(c.Int)
 }
@@ -246,6 +246,7 @@ func (c *pqCol) readChunk(ctx context.Context, cc parquet.ColumnChunk, s *sink, 
 	pages := cc.Pages()
 	defer pages.Close()
 	var row int64
+	cs := &chunkState{}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -257,7 +258,7 @@ func (c *pqCol) readChunk(ctx context.Context, cc parquet.ColumnChunk, s *sink, 
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
-		n, err := c.readPage(p, s, row, report)
+		n, err := c.readPage(p, s, cs, row, report)
 		parquet.Release(p)
 		if err != nil {
 			return err
@@ -266,6 +267,215 @@ func (c *pqCol) readChunk(ctx context.Context, cc parquet.ColumnChunk, s *sink, 
 	}
 }
 
+// chunkState caches the conversion of a column chunk's dictionary: each
+// entry is checked and converted once, however many rows use it.
+type chunkState struct {
+	dict     parquet.Dictionary
+	pv       pageValues // the dictionary's values
+	state    []uint8    // per entry: 0 not yet converted, 1 good, 2 bad
+	val      []int64    // per good entry: enum code or converted number
+	err      []error    // per bad entry
+	dictForm bool       // the column is being handed out in dictionary form
+}
+
+const (
+	entryUnknown uint8 = iota
+	entryGood
+	entryBad
+)
+
+// useDict switches the state to a page's dictionary.
+func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
+	if cs.dict == d {
+		return nil
+	}
+	if cs.dictForm {
+		// A second dictionary in one batch: hand out plain strings.
+		s.out.materialize()
+		cs.dictForm = false
+	}
+	src := d.Page().Data()
+	pv, err := newPageValues(c.kind, &src)
+	if err != nil {
+		return err
+	}
+	cs.dict, cs.pv = d, pv
+	cs.state = make([]uint8, pv.n)
+	cs.val = make([]int64, pv.n)
+	cs.err = make([]error, pv.n)
+	if isStringType(c.col.Type) && c.col.Type != Enum && s.out.Str.Len() == 0 && s.out.Dict == nil {
+		// The column is still empty in this batch: hand it out as the
+		// dictionary and indexes.
+		cs.dictForm = true
+		dict := &Strings{Offsets: make([]uint32, 0, pv.n+1)}
+		dict.Offsets = append(dict.Offsets, 0)
+		for k := range pv.n {
+			dict.Append(pv.bytes[pv.offsets[k]:pv.offsets[k+1]])
+		}
+		s.out.Dict = dict
+	}
+	return nil
+}
+
+// entry converts dictionary entry k once.
+func (cs *chunkState) entry(c *pqCol, s *sink, k int) {
+	var v int64
+	var err error
+	if isStringType(c.col.Type) {
+		var code int
+		code, err = s.check(cs.pv.bytes[cs.pv.offsets[k]:cs.pv.offsets[k+1]])
+		v = int64(code)
+	} else {
+		v, err = c.number(&cs.pv, k)
+	}
+	if err != nil {
+		cs.state[k], cs.err[k] = entryBad, err
+		return
+	}
+	cs.state[k], cs.val[k] = entryGood, v
+}
+
+func (c *pqCol) readPage(p parquet.Page, s *sink, cs *chunkState, row int64, report func(int64, error) bool) (int64, error) {
+	n := p.NumValues()
+	defs := p.DefinitionLevels()
+	if len(defs) > 0 && int64(len(defs)) != n {
+		return 0, fmt.Errorf("%w: %d definition levels for %d values", ErrCorrupt, len(defs), n)
+	}
+	if c.kind == parquet.Boolean {
+		return n, c.readBoolPage(p, s, row, report)
+	}
+	nonNull := int(n)
+	if len(defs) > 0 {
+		nonNull = 0
+		for _, d := range defs {
+			if d == c.maxDef {
+				nonNull++
+			}
+		}
+	}
+	data := p.Data()
+	if dict := p.Dictionary(); dict != nil {
+		idx := data.Int32()
+		if len(idx) < nonNull {
+			return 0, fmt.Errorf("%w: page has %d dictionary indexes for %d values", ErrCorrupt, len(idx), nonNull)
+		}
+		if err := cs.useDict(c, dict, s); err != nil {
+			return 0, err
+		}
+		return n, c.readDictPage(idx, defs, int(n), s, cs, row, report)
+	}
+	if cs.dictForm {
+		// A plain page after dictionary pages (a writer's fallback).
+		s.out.materialize()
+		cs.dictForm = false
+	}
+	pv, err := newPageValues(c.kind, &data)
+	if err != nil {
+		return 0, err
+	}
+	if pv.n < nonNull {
+		return 0, fmt.Errorf("%w: page has %d values for %d rows", ErrCorrupt, pv.n, nonNull)
+	}
+	if len(defs) == 0 && c.readPlainFast(&pv, int(n), s, row, report) {
+		return n, nil
+	}
+	j := 0
+	for i := range int(n) {
+		var err error
+		if len(defs) > 0 && defs[i] != c.maxDef {
+			err = s.null()
+		} else {
+			err = c.value(&pv, j, s)
+			j++
+		}
+		if err != nil && !report(row+int64(i), err) {
+			return n, nil
+		}
+	}
+	return n, nil
+}
+
+// readDictPage decodes a dictionary-encoded page through the chunk's
+// converted dictionary.
+func (c *pqCol) readDictPage(idx []int32, defs []byte, n int, s *sink, cs *chunkState, row int64, report func(int64, error) bool) error {
+	j := 0
+	for i := range n {
+		var err error
+		if len(defs) > 0 && defs[i] != c.maxDef {
+			if cs.dictForm {
+				if c.col.Required {
+					err = ErrNull
+				} else {
+					s.out.Idx = append(s.out.Idx, -1)
+				}
+			} else {
+				err = s.null()
+			}
+		} else {
+			k := int(idx[j])
+			j++
+			if k < 0 || k >= cs.pv.n {
+				return fmt.Errorf("%w: dictionary index %d out of range 0..%d", ErrCorrupt, k, cs.pv.n-1)
+			}
+			if cs.state[k] == entryUnknown {
+				cs.entry(c, s, k)
+			}
+			switch {
+			case cs.state[k] == entryBad:
+				err = cs.err[k]
+			case cs.dictForm:
+				s.out.Idx = append(s.out.Idx, int32(k))
+			case isStringType(c.col.Type) && c.col.Type != Enum:
+				s.out.Str.Append(cs.pv.bytes[cs.pv.offsets[k]:cs.pv.offsets[k+1]])
+			case c.col.Type == Enum:
+				s.out.Int = append(s.out.Int, cs.val[k])
+			default:
+				err = s.integer(cs.val[k])
+			}
+		}
+		if err != nil && !report(row+int64(i), err) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// readPlainFast decodes a plain page of a required column in bulk where
+// the column's type allows; it reports false when it does not apply.
+func (c *pqCol) readPlainFast(pv *pageValues, n int, s *sink, row int64, report func(int64, error) bool) bool {
+	switch {
+	case pv.kind == parquet.ByteArray && isStringType(c.col.Type) && c.col.Type != Enum:
+		out := &s.out.Str
+		if len(out.Offsets) == 0 {
+			out.Offsets = append(out.Offsets, 0)
+		}
+		for i := range n {
+			if _, err := s.check(pv.bytes[pv.offsets[i]:pv.offsets[i+1]]); err != nil {
+				if !report(row+int64(i), err) {
+					return true
+				}
+			}
+		}
+		first, base := pv.offsets[0], uint32(len(out.Bytes))
+		out.Bytes = append(out.Bytes, pv.bytes[first:pv.offsets[n]]...)
+		for _, o := range pv.offsets[1 : n+1] {
+			out.Offsets = append(out.Offsets, base+o-first)
+		}
+		return true
+	case pv.kind == parquet.Int64 && ((c.col.Type == Decimal && c.dec.fromScale == c.dec.toScale) || (c.col.Type == Timestamp && c.tsUnit == 1)):
+		vals := pv.i64[:n]
+		s.out.Int = append(s.out.Int, vals...)
+		for i, v := range vals {
+			if err := s.rule(v); err != nil {
+				if !report(row+int64(i), err) {
+					return true
+				}
+			}
+		}
+		return true
+	}
+	return false
+}
 // pageValues holds the typed non-null values of one page (or of its
 // dictionary), read out once per page.
 type pageValues struct {
@@ -309,104 +519,42 @@ func newPageValues(kind parquet.Kind, v *encoding.Values) (pv pageValues, err er
 	return pv, nil
 }
 
-func (c *pqCol) readPage(p parquet.Page, s *sink, row int64, report func(int64, error) bool) (int64, error) {
-	n := p.NumValues()
-	defs := p.DefinitionLevels()
-	if len(defs) > 0 && int64(len(defs)) != n {
-		return 0, fmt.Errorf("%w: %d definition levels for %d values", ErrCorrupt, len(defs), n)
+func (c *pqCol) value(pv *pageValues, k int, s *sink) error {
+	if pv.kind == parquet.ByteArray && c.col.Type != Decimal {
+		return s.bytes(pv.bytes[pv.offsets[k]:pv.offsets[k+1]])
 	}
-	if c.kind == parquet.Boolean {
-		return n, c.readBoolPage(p, s, row, report)
-	}
-	nonNull := int(n)
-	if len(defs) > 0 {
-		nonNull = 0
-		for _, d := range defs {
-			if d == c.maxDef {
-				nonNull++
-			}
-		}
-	}
-	var idx []int32
-	data := p.Data()
-	src := data
-	if dict := p.Dictionary(); dict != nil {
-		idx = data.Int32()
-		if len(idx) < nonNull {
-			return 0, fmt.Errorf("%w: page has %d dictionary indexes for %d values", ErrCorrupt, len(idx), nonNull)
-		}
-		src = dict.Page().Data()
-	}
-	pv, err := newPageValues(c.kind, &src)
+	x, err := c.number(pv, k)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if idx == nil && pv.n < nonNull {
-		return 0, fmt.Errorf("%w: page has %d values for %d rows", ErrCorrupt, pv.n, nonNull)
-	}
-	j := 0
-	for i := range int(n) {
-		var err error
-		if len(defs) > 0 && defs[i] != c.maxDef {
-			err = s.null()
-		} else {
-			k := j
-			j++
-			if idx != nil {
-				k = int(idx[k])
-				if k < 0 || k >= pv.n {
-					return 0, fmt.Errorf("%w: dictionary index %d out of range 0..%d", ErrCorrupt, k, pv.n-1)
-				}
-			}
-			err = c.value(&pv, k, s)
-		}
-		if err != nil && !report(row+int64(i), err) {
-			return n, nil
-		}
-	}
-	return n, nil
+	return s.integer(x)
 }
 
-func (c *pqCol) value(pv *pageValues, k int, s *sink) error {
+// number converts value k of a numeric column (decimal, timestamp, date)
+// to its int64 form, before the column's rule is checked.
+func (c *pqCol) number(pv *pageValues, k int) (int64, error) {
+	var v int64
 	switch pv.kind {
 	case parquet.ByteArray:
-		v := pv.bytes[pv.offsets[k]:pv.offsets[k+1]]
-		if c.col.Type == Decimal {
-			x, err := c.dec.bigEndian(v)
-			if err != nil {
-				return err
-			}
-			return s.integer(x)
-		}
-		return s.bytes(v)
+		return c.dec.bigEndian(pv.bytes[pv.offsets[k]:pv.offsets[k+1]])
 	case parquet.FixedLenByteArray:
-		x, err := c.dec.bigEndian(pv.bytes[k*pv.flbaSize : (k+1)*pv.flbaSize])
-		if err != nil {
-			return err
-		}
-		return s.integer(x)
+		return c.dec.bigEndian(pv.bytes[k*pv.flbaSize : (k+1)*pv.flbaSize])
 	case parquet.Int32:
-		return c.integer(int64(pv.i32[k]), s)
+		v = int64(pv.i32[k])
 	case parquet.Int64:
-		return c.integer(pv.i64[k], s)
+		v = pv.i64[k]
 	case parquet.Int96:
-		return s.integer(int96Micros(pv.i96[k]))
+		return int96Micros(pv.i96[k]), nil
+	default:
+		return 0, fmt.Errorf("%w: unexpected physical type %s", ErrCorrupt, pv.kind)
 	}
-	return fmt.Errorf("%w: unexpected physical type %s", ErrCorrupt, pv.kind)
-}
-
-func (c *pqCol) integer(v int64, s *sink) error {
 	switch c.col.Type {
 	case Decimal:
-		x, err := c.dec.int(v)
-		if err != nil {
-			return err
-		}
-		return s.integer(x)
+		return c.dec.int(v)
 	case Timestamp:
-		return s.integer(scaleTimestamp(v, c.tsUnit))
+		return scaleTimestamp(v, c.tsUnit), nil
 	}
-	return s.integer(v)
+	return v, nil
 }
 
 // scaleTimestamp converts a timestamp in some unit to microseconds: unit 1

@@ -38,6 +38,9 @@ func nodeOf(c Column, scale int) parquet.Node {
 	switch c.Type {
 	case String, ID:
 		n = parquet.String()
+		if c.Dict {
+			n = parquet.Encoded(n, &parquet.RLEDictionary)
+		}
 	case Enum, Currency:
 		n = parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
 	case Decimal:

@@ -42,9 +42,11 @@ func readAll(t *testing.T, key string, data []byte, tbl Table, scale int) (*Batc
 
 // appendBatch copies b onto dst (test helper).
 func appendBatch(dst, b *Batch) {
-	for i := range b.Cols {
-		for r := 0; r < b.Len && b.Cols[i].Str.Len() > 0; r++ {
-			dst.Cols[i].Str.Append(b.Cols[i].Str.At(r))
+	for i, c := range b.Schema.Columns {
+		if isStringType(c.Type) && c.Type != Enum {
+			for r := 0; r < b.Len; r++ {
+				dst.Cols[i].Str.Append(b.Cols[i].At(r))
+			}
 		}
 		dst.Cols[i].Int = append(dst.Cols[i].Int, b.Cols[i].Int...)
 	}

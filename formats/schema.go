@@ -54,6 +54,9 @@ type Column struct {
 	Required bool     // a null rejects the file
 	Rule     Rule     // value constraint
 	Values   []string // the allowed values of an Enum, in code order
+	// Dict asks writers to dictionary-encode the column: few distinct
+	// values (accounts, loans, banks), as pyarrow does by default.
+	Dict bool
 }
 
 // Table names a canonical table.
@@ -239,30 +242,33 @@ const (
 func req(name string, t Type) Column { return Column{Name: name, Type: t, Required: true} }
 func opt(name string, t Type) Column { return Column{Name: name, Type: t} }
 
+// dict marks a column for dictionary encoding.
+func dict(c Column) Column { c.Dict = true; return c }
+
 func txnTail() []Column {
 	return []Column{
-		req("payer_account", ID),
-		req("payee_account", ID),
+		dict(req("payer_account", ID)),
+		dict(req("payee_account", ID)),
 		{Name: "amount", Type: Decimal, Required: true, Rule: Positive},
 		{Name: "fee", Type: Decimal, Rule: NonNegative},
 		req("currency", Currency),
 		{Name: "kind", Type: Enum, Required: true, Values: kindNames},
 		{Name: "status", Type: Enum, Required: true, Values: statusNames},
 		req("booked_at", Timestamp),
-		opt("loan_id", String),
+		dict(opt("loan_id", String)),
 		opt("memo", String),
 	}
 }
 
 var schemas = [numTables]Schema{
 	CustodyTransactions: {Table: CustodyTransactions, Name: "custody_transactions", Columns: append([]Column{
-		req("bank_id", ID),
-		req("platform_id", ID),
+		dict(req("bank_id", ID)),
+		dict(req("platform_id", ID)),
 		req("bank_txn_id", ID),
 		opt("platform_txn_id", String),
 	}, txnTail()...)},
 	LedgerTransactions: {Table: LedgerTransactions, Name: "ledger_transactions", Columns: append([]Column{
-		req("platform_id", ID),
+		dict(req("platform_id", ID)),
 		req("txn_id", ID),
 	}, txnTail()...)},
 	CustodyBalances: {Table: CustodyBalances, Name: "custody_balances", Columns: []Column{

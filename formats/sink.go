@@ -41,32 +41,45 @@ func isStringType(t Type) bool { return t == String || t == ID || t == Enum || t
 
 // bytes appends a string value.
 func (s *sink) bytes(v []byte) error {
+	code, err := s.check(v)
+	if err != nil {
+		return err
+	}
+	if s.col.Type == Enum {
+		s.out.Int = append(s.out.Int, int64(code))
+	} else {
+		s.out.Str.Append(v)
+	}
+	return nil
+}
+
+// check validates a string value of the column; for an Enum it returns the
+// value's code.
+func (s *sink) check(v []byte) (int, error) {
 	if s.limits.StringBytes > 0 && len(v) > s.limits.StringBytes {
-		return valueError(ErrLimit, "string of %d bytes is longer than the limit of %d", len(v), s.limits.StringBytes)
+		return 0, valueError(ErrLimit, "string of %d bytes is longer than the limit of %d", len(v), s.limits.StringBytes)
 	}
 	if !utf8.Valid(v) {
-		return valueError(ErrBadUTF8, "%q", truncate(v))
+		return 0, valueError(ErrBadUTF8, "%q", truncate(v))
 	}
 	switch s.col.Type {
 	case ID:
 		if len(v) == 0 {
-			return valueError(ErrBadValue, "empty string")
+			return 0, valueError(ErrBadValue, "empty string")
 		}
 	case Currency:
 		if !isCurrencyCode(v) {
-			return valueError(ErrBadValue, "%q is not an ISO 4217 code (three upper-case letters)", v)
+			return 0, valueError(ErrBadValue, "%q is not an ISO 4217 code (three upper-case letters)", v)
 		}
 	case Enum:
 		for i, name := range s.col.Values {
 			if string(v) == name {
-				s.out.Int = append(s.out.Int, int64(i))
-				return nil
+				return i, nil
 			}
 		}
-		return valueError(ErrBadValue, "%q is not one of %q", v, s.col.Values)
+		return 0, valueError(ErrBadValue, "%q is not one of %q", v, s.col.Values)
 	}
-	s.out.Str.Append(v)
-	return nil
+	return 0, nil
 }
 
 func isCurrencyCode(v []byte) bool {
@@ -91,6 +104,15 @@ func truncate(v []byte) []byte {
 // integer appends an already converted Decimal (minor units), Timestamp
 // (µs), Date (days) or Bool value, checking range and rule.
 func (s *sink) integer(v int64) error {
+	if err := s.rule(v); err != nil {
+		return err
+	}
+	s.out.Int = append(s.out.Int, v)
+	return nil
+}
+
+// rule checks a converted value's range and the column's rule.
+func (s *sink) rule(v int64) error {
 	switch s.col.Type {
 	case Decimal:
 		switch s.col.Rule {
@@ -112,7 +134,6 @@ func (s *sink) integer(v int64) error {
 			return valueError(ErrOverflow, "date outside 1970..2200")
 		}
 	}
-	s.out.Int = append(s.out.Int, v)
 	return nil
 }
 

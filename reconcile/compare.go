@@ -39,6 +39,13 @@ func (r *run) reportPairs(m *matching) {
 		if !lOK && !bOK {
 			continue // neither side moved money
 		}
+		if pr.byRef && lOK == bOK && L.Amount[l] == B.Amount[b] && L.Payer[l] == B.Payer[b] && L.Payee[l] == B.Payee[b] &&
+			L.Currency[l] == B.Currency[b] && L.Kind[l] == B.Kind[b] && L.Loan[l] == B.Loan[b] && L.Fee[l] == B.Fee[b] &&
+			window >= 1 && absDiff(L.BookedAt[l], B.BookedAt[b]) < microsPerDay/2 {
+			// The common case: the pair agrees, booked less than 12 hours
+			// apart, which no zone's calendar can stretch over two days.
+			continue
+		}
 		ids := fmt.Sprintf("ledger txn %s and bank txn %s", L.ID.String(l), B.ID.String(b))
 		if !pr.byRef {
 			e := r.pairException(MatchedWithoutReference, l, b)

@@ -273,15 +273,26 @@ func addSpan(s spans, obj, start int) spans {
 // checkOwner verifies that rows name the platform (and bank) of their key.
 func (p *Platform) checkOwner(key, bank string, b *formats.Batch) error {
 	s := b.Schema
-	check := func(col, want, what string) error {
-		i := s.Index(col)
+	check := func(name, want, what string) error {
+		i := s.Index(name)
 		if i < 0 || want == "" {
 			return nil
 		}
-		strs := &b.Cols[i].Str
+		col := &b.Cols[i]
+		if col.Dict != nil {
+			// Check the dictionary entries once; only when one is wrong
+			// look for the first row that uses it.
+			ok := true
+			for k := range col.Dict.Len() {
+				ok = ok && string(col.Dict.At(k)) == want
+			}
+			if ok {
+				return nil
+			}
+		}
 		for r := 0; r < b.Len; r++ {
-			if got := strs.At(r); string(got) != want {
-				return &formats.Error{Key: key, RowGroup: b.RowGroup, Row: b.FirstRow + int64(r) + 1, Column: col,
+			if got := col.At(r); string(got) != want {
+				return &formats.Error{Key: key, RowGroup: b.RowGroup, Row: b.FirstRow + int64(r) + 1, Column: name,
 					Err: fmt.Errorf("%w: %s %q in a file under %s=%s", formats.ErrBadValue, what, got, what, want)}
 			}
 		}
@@ -293,17 +304,41 @@ func (p *Platform) checkOwner(key, bank string, b *formats.Batch) error {
 	return check("bank_id", bank, "bank")
 }
 
-func (p *Platform) internCol(c *formats.Strings, n int, dst []uint32) []uint32 {
+// internCol appends the ids of a string column's n values. A column in
+// dictionary form is interned once per dictionary entry.
+func (p *Platform) internCol(c *formats.Col, n int, dst []uint32) []uint32 {
+	if c.Dict != nil {
+		ids := make([]uint32, c.Dict.Len())
+		for k := range ids {
+			ids[k] = p.Names.Intern(c.Dict.At(k))
+		}
+		for _, k := range c.Idx[:n] {
+			if k < 0 {
+				dst = append(dst, 0) // null: the empty name
+			} else {
+				dst = append(dst, ids[k])
+			}
+		}
+		return dst
+	}
 	for r := range n {
-		dst = append(dst, p.Names.Intern(c.At(r)))
+		dst = append(dst, p.Names.Intern(c.Str.At(r)))
 	}
 	return dst
 }
 
-func appendStrings(dst *formats.Strings, src *formats.Strings, n int) {
+// appendStrings appends the n values of a string column.
+func appendStrings(dst *formats.Strings, c *formats.Col, n int) {
 	if len(dst.Offsets) == 0 {
 		dst.Offsets = append(dst.Offsets, 0)
 	}
+	if c.Dict != nil {
+		for r := range n {
+			dst.Append(c.At(r))
+		}
+		return
+	}
+	src := &c.Str
 	base := uint32(len(dst.Bytes))
 	dst.Bytes = append(dst.Bytes, src.Bytes[:src.Offsets[n]]...)
 	for r := 1; r <= n; r++ {
@@ -328,17 +363,17 @@ func (p *Platform) appendTxns(t *Txns, obj int, b *formats.Batch) {
 	if t.Side == Bank {
 		c.id, c.payer, c.payee, c.amount, c.fee = formats.CTBankTxnID, formats.CTPayer, formats.CTPayee, formats.CTAmount, formats.CTFee
 		c.currency, c.kind, c.status, c.booked, c.loan = formats.CTCurrency, formats.CTKind, formats.CTStatus, formats.CTBookedAt, formats.CTLoanID
-		appendStrings(&t.Ref, &b.Cols[formats.CTPlatformTxnID].Str, n)
-		t.Bank = p.internCol(&b.Cols[formats.CTBankID].Str, n, t.Bank)
+		appendStrings(&t.Ref, &b.Cols[formats.CTPlatformTxnID], n)
+		t.Bank = p.internCol(&b.Cols[formats.CTBankID], n, t.Bank)
 	} else {
 		c.id, c.payer, c.payee, c.amount, c.fee = formats.LTTxnID, formats.LTPayer, formats.LTPayee, formats.LTAmount, formats.LTFee
 		c.currency, c.kind, c.status, c.booked, c.loan = formats.LTCurrency, formats.LTKind, formats.LTStatus, formats.LTBookedAt, formats.LTLoanID
 	}
-	appendStrings(&t.ID, &b.Cols[c.id].Str, n)
-	t.Payer = p.internCol(&b.Cols[c.payer].Str, n, t.Payer)
-	t.Payee = p.internCol(&b.Cols[c.payee].Str, n, t.Payee)
-	t.Currency = p.internCol(&b.Cols[c.currency].Str, n, t.Currency)
-	t.Loan = p.internCol(&b.Cols[c.loan].Str, n, t.Loan)
+	appendStrings(&t.ID, &b.Cols[c.id], n)
+	t.Payer = p.internCol(&b.Cols[c.payer], n, t.Payer)
+	t.Payee = p.internCol(&b.Cols[c.payee], n, t.Payee)
+	t.Currency = p.internCol(&b.Cols[c.currency], n, t.Currency)
+	t.Loan = p.internCol(&b.Cols[c.loan], n, t.Loan)
 	t.Amount = append(t.Amount, b.Cols[c.amount].Int...)
 	t.Fee = append(t.Fee, b.Cols[c.fee].Int...)
 	t.BookedAt = append(t.BookedAt, b.Cols[c.booked].Int...)
@@ -353,9 +388,9 @@ func (p *Platform) appendCBal(obj int, b *formats.Batch) {
 		return
 	}
 	c.Spans = addSpan(c.Spans, obj, c.N)
-	c.Bank = p.internCol(&b.Cols[formats.CBBankID].Str, b.Len, c.Bank)
-	c.Account = p.internCol(&b.Cols[formats.CBAccountID].Str, b.Len, c.Account)
-	c.Currency = p.internCol(&b.Cols[formats.CBCurrency].Str, b.Len, c.Currency)
+	c.Bank = p.internCol(&b.Cols[formats.CBBankID], b.Len, c.Bank)
+	c.Account = p.internCol(&b.Cols[formats.CBAccountID], b.Len, c.Account)
+	c.Currency = p.internCol(&b.Cols[formats.CBCurrency], b.Len, c.Currency)
 	c.Opening = append(c.Opening, b.Cols[formats.CBOpening].Int...)
 	c.Closing = append(c.Closing, b.Cols[formats.CBClosing].Int...)
 	c.N += b.Len
@@ -367,8 +402,8 @@ func (p *Platform) appendLBal(obj int, b *formats.Batch) {
 		return
 	}
 	l.Spans = addSpan(l.Spans, obj, l.N)
-	l.Account = p.internCol(&b.Cols[formats.LBAccountID].Str, b.Len, l.Account)
-	l.Currency = p.internCol(&b.Cols[formats.LBCurrency].Str, b.Len, l.Currency)
+	l.Account = p.internCol(&b.Cols[formats.LBAccountID], b.Len, l.Account)
+	l.Currency = p.internCol(&b.Cols[formats.LBCurrency], b.Len, l.Currency)
 	l.Closing = append(l.Closing, b.Cols[formats.LBClosing].Int...)
 	l.N += b.Len
 }
@@ -379,9 +414,9 @@ func (p *Platform) appendAccounts(obj int, b *formats.Batch) {
 		return
 	}
 	a.Spans = addSpan(a.Spans, obj, a.N)
-	a.Account = p.internCol(&b.Cols[formats.ACAccountID].Str, b.Len, a.Account)
+	a.Account = p.internCol(&b.Cols[formats.ACAccountID], b.Len, a.Account)
 	a.Role = appendU8(a.Role, b.Cols[formats.ACRole].Int)
-	a.Holder = p.internCol(&b.Cols[formats.ACHolderID].Str, b.Len, a.Holder)
+	a.Holder = p.internCol(&b.Cols[formats.ACHolderID], b.Len, a.Holder)
 	for _, v := range b.Cols[formats.ACRelatedParty].Int {
 		a.Related = append(a.Related, v != 0)
 	}
@@ -394,9 +429,9 @@ func (p *Platform) appendLoans(obj int, b *formats.Batch) {
 		return
 	}
 	o.Spans = addSpan(o.Spans, obj, o.N)
-	o.Loan = p.internCol(&b.Cols[formats.LNLoanID].Str, b.Len, o.Loan)
-	o.Borrower = p.internCol(&b.Cols[formats.LNBorrower].Str, b.Len, o.Borrower)
+	o.Loan = p.internCol(&b.Cols[formats.LNLoanID], b.Len, o.Loan)
+	o.Borrower = p.internCol(&b.Cols[formats.LNBorrower], b.Len, o.Borrower)
 	o.Principal = append(o.Principal, b.Cols[formats.LNPrincipal].Int...)
-	o.Currency = p.internCol(&b.Cols[formats.LNCurrency].Str, b.Len, o.Currency)
+	o.Currency = p.internCol(&b.Cols[formats.LNCurrency], b.Len, o.Currency)
 	o.N += b.Len
 }

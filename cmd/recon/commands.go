@@ -152,6 +152,8 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	seed := fs.Uint64("seed", d.Seed, "random seed: the same seed gives the same files")
 	scenarios := fs.String("scenario", "", "comma-separated scenario platforms: "+strings.Join(fixtures.ScenarioNames(), ", "))
 	scale := fs.Int("scale", d.Scale, "amount scale of the written money columns")
+	anomalyEvery := fs.Int("anomaly-every", 0, "break every Nth movement of the clean platforms (for benchmarks; 0: none)")
+	genWorkers := fs.Int("workers", 0, "platforms generated at once (0: the number of CPUs)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -165,7 +167,8 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("gen: --platforms must not be negative, --investors and --transactions must be at least 1")
 	}
 	opt := fixtures.Options{Date: *date, Platforms: *platforms, Investors: *investors, Transactions: *txns, Seed: *seed,
-		Scale: *scale, Timezone: config.Default().BusinessTimezone, Version: engine.Version}
+		Scale: *scale, Timezone: config.Default().BusinessTimezone, Version: engine.Version,
+		AnomalyEvery: *anomalyEvery, Workers: *genWorkers}
 	if *scenarios != "" {
 		opt.Scenarios = strings.Split(*scenarios, ",")
 	}

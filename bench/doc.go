@@ -1,0 +1,17 @@
+// Command bench measures recon's full nightly run against DuckDB running
+// an equivalent SQL reconciliation on the same files, in one invocation.
+//
+// It is its own module so that DuckDB (cgo) never reaches the recon
+// binary. `make bench` builds recon, then runs:
+//
+//	go run . -recon ../bin/recon -rows 10000000 -runs 3
+//
+// It generates (or reuses, under ../.cache/bench) a store with `recon gen`,
+// then alternates `recon run` and a DuckDB process several times, and
+// prints for each the median wall time and peak RSS, the breaks each found
+// per comparable kind, and a last line
+//
+//	ratio_time=R ratio_rss=M rows=N
+//
+// (recon over DuckDB) for scripts.
+package main

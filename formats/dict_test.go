@@ -1,0 +1,114 @@
+package formats
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// arrowParquet writes ledger rows with arrow-go's Parquet writer, the way
+// pyarrow does by default: every column dictionary-encoded, falling back to
+// plain pages when a dictionary grows past its limit; small pages, so one
+// column chunk holds many.
+func arrowParquet(t *testing.T, n int, decimalsAsInt bool) ([]byte, []LedgerTxnRow) {
+	t.Helper()
+	mem := memory.NewGoAllocator()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "platform_id", Type: arrow.BinaryTypes.String},
+		{Name: "txn_id", Type: arrow.BinaryTypes.String},
+		{Name: "payer_account", Type: arrow.BinaryTypes.String},
+		{Name: "payee_account", Type: arrow.BinaryTypes.String},
+		{Name: "amount", Type: &arrow.Decimal128Type{Precision: 18, Scale: 2}},
+		{Name: "fee", Type: &arrow.Decimal128Type{Precision: 18, Scale: 2}, Nullable: true},
+		{Name: "currency", Type: arrow.BinaryTypes.String},
+		{Name: "kind", Type: arrow.BinaryTypes.String},
+		{Name: "status", Type: arrow.BinaryTypes.String},
+		{Name: "booked_at", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}},
+		{Name: "loan_id", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	var rows []LedgerTxnRow
+	kinds := []string{"bid", "repayment", "fee"}
+	for i := range n {
+		r := LedgerTxnRow{PlatformID: "P1", TxnID: fmt.Sprintf("T%07d", i), Payer: fmt.Sprintf("A%d", i%7), Payee: fmt.Sprintf("B%d", i%3),
+			Amount: int64(100 + i%50), Currency: "CNY", Kind: kinds[i%3], Status: "success", BookedAt: 1_790_000_000_000_000 + int64(i)}
+		b.Field(0).(*array.StringBuilder).Append(r.PlatformID)
+		b.Field(1).(*array.StringBuilder).Append(r.TxnID)
+		b.Field(2).(*array.StringBuilder).Append(r.Payer)
+		b.Field(3).(*array.StringBuilder).Append(r.Payee)
+		b.Field(4).(*array.Decimal128Builder).Append(decimal128.FromI64(r.Amount))
+		if i%4 == 0 {
+			b.Field(5).(*array.Decimal128Builder).AppendNull()
+		} else {
+			fee := int64(i % 5)
+			r.Fee = &fee
+			b.Field(5).(*array.Decimal128Builder).Append(decimal128.FromI64(fee))
+		}
+		b.Field(6).(*array.StringBuilder).Append(r.Currency)
+		b.Field(7).(*array.StringBuilder).Append(r.Kind)
+		b.Field(8).(*array.StringBuilder).Append(r.Status)
+		b.Field(9).(*array.TimestampBuilder).Append(arrow.Timestamp(r.BookedAt))
+		if i%3 == 0 {
+			b.Field(10).(*array.StringBuilder).AppendNull()
+		} else {
+			l := fmt.Sprintf("L%d", i%11)
+			r.LoanID = &l
+			b.Field(10).(*array.StringBuilder).Append(l)
+		}
+		rows = append(rows, r)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	tbl := array.NewTableFromRecords(schema, []arrow.RecordBatch{rec})
+	defer tbl.Release()
+	props := parquet.NewWriterProperties(parquet.WithDictionaryDefault(true), parquet.WithDictionaryPageSizeLimit(2048),
+		parquet.WithDataPageSize(512), parquet.WithMaxRowGroupLength(int64(n/2+1)), parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithStoreDecimalAsInteger(decimalsAsInt))
+	var buf bytes.Buffer
+	if err := pqarrow.WriteTable(tbl, &buf, int64(n), props, pqarrow.DefaultWriterProps()); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), rows
+}
+
+// TestDictionaryAndFallbackPages reads files written by another Parquet
+// implementation with dictionary pages, plain fallback pages, nulls and
+// decimals as fixed-length byte arrays or INT64, and checks every value.
+func TestDictionaryAndFallbackPages(t *testing.T) {
+	for _, asInt := range []bool{false, true} {
+		data, rows := arrowParquet(t, 3000, asInt)
+		b, err := readAll(t, "x.parquet", data, LedgerTransactions, 2)
+		if err != nil {
+			t.Fatalf("asInt %v: %v", asInt, err)
+		}
+		if b.Len != len(rows) {
+			t.Fatalf("%d rows, want %d", b.Len, len(rows))
+		}
+		for i, r := range rows {
+			fee := int64(0)
+			if r.Fee != nil {
+				fee = *r.Fee
+			}
+			loan := ""
+			if r.LoanID != nil {
+				loan = *r.LoanID
+			}
+			kind, _ := KindCode(r.Kind)
+			got := fmt.Sprint(b.Cols[LTTxnID].At(i), b.Cols[LTPayer].At(i), b.Cols[LTPayee].At(i), b.Cols[LTAmount].Int[i],
+				b.Cols[LTFee].Int[i], b.Cols[LTCurrency].At(i), b.Cols[LTKind].Int[i], b.Cols[LTBookedAt].Int[i], b.Cols[LTLoanID].At(i))
+			want := fmt.Sprint([]byte(r.TxnID), []byte(r.Payer), []byte(r.Payee), r.Amount, fee, []byte(r.Currency), kind, r.BookedAt, []byte(loan))
+			if got != want {
+				t.Fatalf("asInt %v row %d:\n got %s\nwant %s", asInt, i, got, want)
+			}
+		}
+	}
+}

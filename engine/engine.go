@@ -113,18 +113,12 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 	}
 
 	tol, _ := cfg.BalanceToleranceMinor()
-	in, err := ingest.Load(ctx, st, ingest.Options{
-		Date: opt.Date, Scale: cfg.AmountScale, Limits: cfg.FormatLimits(), Workers: opt.Workers, Logger: log,
-	})
+	iopt := ingest.Options{Date: opt.Date, Scale: cfg.AmountScale, Limits: cfg.FormatLimits(), Workers: opt.Workers, Logger: log}
+	plan, err := ingest.Discover(ctx, st, iopt)
 	if err != nil {
 		return nil, err
 	}
-	log.Info("inputs loaded", "objects", len(in.Objects), "rejected", len(in.Rejections), "platforms", len(in.Platforms),
-		"elapsed", time.Since(started).Round(time.Millisecond))
-
-	if err := quarantine(ctx, st, opt.Date, in.Rejections); err != nil {
-		return nil, err
-	}
+	log.Info("inputs found", "date", opt.Date, "platforms", len(plan.Platforms), "bad_keys", len(plan.Rejections))
 
 	sev := reconcile.DefaultSeverities()
 	for k, v := range cfg.Severities {
@@ -139,28 +133,41 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 		Location: cfg.Location(), BalanceTolerance: tol, Severities: sev, Flows: rules, Faults: opt.Faults,
 		PartitionRows: opt.PartitionRows,
 	}
-	sum := &report.Summary{
-		RunDate: opt.Date, EngineVersion: Version, ConfigSHA256: cfg.Hash(), AmountScale: cfg.AmountScale,
-		Rows: in.Rows, Inputs: report.InputCounts{Objects: len(in.Objects), Rejected: len(in.Rejections)},
+	// Platforms go through load and reconcile one per worker at a time:
+	// a platform's columns live only while it is being reconciled.
+	done, err := reconcilePlatforms(ctx, st, plan, iopt, ropt, opt.Workers, log)
+	if err != nil {
+		return nil, err
 	}
+
+	rows := map[string]int64{}
+	objects := slices.Clone(plan.Objects)
+	rejections := slices.Clone(plan.Rejections)
+	sum := &report.Summary{RunDate: opt.Date, EngineVersion: Version, ConfigSHA256: cfg.Hash(), AmountScale: cfg.AmountScale, Rows: rows}
 	byPlatform := map[string][]formats.Exception{}
 	var platformIDs []string
-	for _, pi := range in.Platforms {
-		res, err := reconcile.Reconcile(ctx, pi.Platform, pi.Input, ropt)
-		if err != nil {
-			return nil, err
+	for _, d := range done {
+		for t, n := range d.rows {
+			rows[t] += n
 		}
-		id := pi.Platform.ID
-		byPlatform[id] = res.Exceptions
-		platformIDs = append(platformIDs, id)
+		objects = append(objects, d.objects...)
+		rejections = append(rejections, d.rejections...)
+		byPlatform[d.id] = d.exceptions
+		platformIDs = append(platformIDs, d.id)
 		sum.Platforms = append(sum.Platforms, report.Platform{
-			PlatformID: id, Bank: res.Stats.Counts(reconcile.Bank), Ledger: res.Stats.Counts(reconcile.Ledger),
+			PlatformID: d.id, Bank: d.stats.Counts(reconcile.Bank), Ledger: d.stats.Counts(reconcile.Ledger),
 		})
-		log.Info("platform reconciled", "platform", id, "bank_rows", res.Stats.Rows[reconcile.Bank],
-			"ledger_rows", res.Stats.Rows[reconcile.Ledger], "exceptions", len(res.Exceptions))
-		pi.Platform = nil // let the platform's columns go
 	}
-	for _, rj := range in.Rejections {
+	for _, t := range formats.Tables() {
+		rows[t.String()] += 0 // every table appears in the counts
+	}
+	slices.SortFunc(objects, func(a, b ingest.Object) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortFunc(rejections, func(a, b ingest.Rejection) int { return strings.Compare(a.Key, b.Key) })
+	sum.Inputs = report.InputCounts{Objects: len(objects), Rejected: len(rejections)}
+	if err := quarantine(ctx, st, opt.Date, rejections); err != nil {
+		return nil, err
+	}
+	for _, rj := range rejections {
 		e := formats.Exception{
 			Kind: reconcile.InputRejected, Severity: sev[reconcile.InputRejected], RunDate: day, FirstSeen: day,
 			PlatformID: rj.PlatformID, BankID: rj.BankID, SourceKey: rj.Key,
@@ -178,9 +185,9 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 
 	man := &report.Manifest{
 		RunDate: opt.Date, EngineVersion: Version, ConfigSHA256: sum.ConfigSHA256,
-		Rows: in.Rows, Exceptions: map[string]int{},
+		Rows: rows, Exceptions: map[string]int{},
 	}
-	for _, o := range in.Objects {
+	for _, o := range objects {
 		man.Inputs = append(man.Inputs, report.Input{Key: o.Key, SizeBytes: o.SizeBytes, SHA256: o.SHA256, Table: o.Table, Rows: o.Rows, Rejected: o.Rejected})
 	}
 	var all []formats.Exception

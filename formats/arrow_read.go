@@ -71,7 +71,7 @@ func readArrow(ctx context.Context, key string, r io.ReaderAt, size int64, s *Sc
 			}
 		}
 		for j, col := range s.Columns {
-			if !hasArrowBinding(cols, j) {
+			if !hasArrowBinding(cols, j) && !col.Discard {
 				fillNull(col, &b.Cols[j], b.Len)
 			}
 		}

@@ -103,6 +103,9 @@ type Batch struct {
 	FirstRow int64 // 0-based index in the object of the batch's first row
 	RowGroup int   // Parquet row group or Arrow record batch index
 	Cols     []Col // one per Schema.Columns
+	// ObjectRows is the object's row count as its footer states it (0 when
+	// not known), so that consumers can size their columns once.
+	ObjectRows int64
 }
 
 // NewBatch returns an empty batch for s.

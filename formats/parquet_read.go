@@ -61,6 +61,7 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 		b.reset()
 		b.Len = int(rg.NumRows())
 		b.FirstRow = firstRow
+		b.ObjectRows = f.NumRows()
 		b.RowGroup = rgi
 		chunks := rg.ColumnChunks()
 		for _, c := range cols {
@@ -80,13 +81,13 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 			if errs.full() {
 				return errs.err()
 			}
-			if got := colLen(c.col, &b.Cols[c.idx]); got != b.Len && errs.empty() {
+			if got := colLen(c.col, &b.Cols[c.idx]); got >= 0 && got != b.Len && errs.empty() {
 				return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: fmt.Errorf(
 					"%w: column has %d values, the row group %d rows", ErrCorrupt, got, b.Len)}
 			}
 		}
 		for i, col := range s.Columns {
-			if !hasBinding(cols, i) && b.Len > 0 {
+			if !hasBinding(cols, i) && b.Len > 0 && !col.Discard {
 				fillNull(col, &b.Cols[i], b.Len)
 			}
 		}
@@ -121,6 +122,9 @@ func fillNull(col Column, out *Col, n int) {
 }
 
 func colLen(col Column, c *Col) int {
+	if col.Discard {
+		return -1
+	}
 	if isStringType(col.Type) && col.Type != Enum {
 		return c.strLen()
 	}
@@ -303,7 +307,7 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 	cs.state = make([]uint8, pv.n)
 	cs.val = make([]int64, pv.n)
 	cs.err = make([]error, pv.n)
-	if isStringType(c.col.Type) && c.col.Type != Enum && s.out.Str.Len() == 0 && s.out.Dict == nil {
+	if isStringType(c.col.Type) && c.col.Type != Enum && !c.col.Discard && s.out.Str.Len() == 0 && s.out.Dict == nil {
 		// The column is still empty in this batch: hand it out as the
 		// dictionary and indexes.
 		cs.dictForm = true
@@ -376,7 +380,7 @@ func (c *pqCol) readPage(p parquet.Page, s *sink, cs *chunkState, row int64, rep
 	if pv.n < nonNull {
 		return 0, fmt.Errorf("%w: page has %d values for %d rows", ErrCorrupt, pv.n, nonNull)
 	}
-	if len(defs) == 0 && c.readPlainFast(&pv, int(n), s, row, report) {
+	if c.readPlainFast(&pv, defs, int(n), s, row, report) {
 		return n, nil
 	}
 	j := 0
@@ -425,6 +429,7 @@ func (c *pqCol) readDictPage(idx []int32, defs []byte, n int, s *sink, cs *chunk
 				err = cs.err[k]
 			case cs.dictForm:
 				s.out.Idx = append(s.out.Idx, int32(k))
+			case c.col.Discard:
 			case isStringType(c.col.Type) && c.col.Type != Enum:
 				s.out.Str.Append(cs.pv.bytes[cs.pv.offsets[k]:cs.pv.offsets[k+1]])
 			case c.col.Type == Enum:
@@ -440,42 +445,84 @@ func (c *pqCol) readDictPage(idx []int32, defs []byte, n int, s *sink, cs *chunk
 	return nil
 }
 
-// readPlainFast decodes a plain page of a required column in bulk where
-// the column's type allows; it reports false when it does not apply.
-func (c *pqCol) readPlainFast(pv *pageValues, n int, s *sink, row int64, report func(int64, error) bool) bool {
+// readPlainFast decodes a plain page in bulk where the column's type
+// allows; it reports false when it does not apply. defs are the page's
+// definition levels (empty for a required column).
+func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n int, s *sink, row int64, report func(int64, error) bool) bool {
+	present := func(i int) bool { return len(defs) == 0 || defs[i] == c.maxDef }
 	switch {
 	case pv.kind == parquet.ByteArray && isStringType(c.col.Type) && c.col.Type != Enum:
 		out := &s.out.Str
-		if len(out.Offsets) == 0 {
+		if len(out.Offsets) == 0 && !c.col.Discard {
 			out.Offsets = append(out.Offsets, 0)
 		}
-		for i := range n {
-			if _, err := s.check(pv.bytes[pv.offsets[i]:pv.offsets[i+1]]); err != nil {
-				if !report(row+int64(i), err) {
+		nvals := pv.n
+		if len(defs) == 0 {
+			nvals = n
+		}
+		first, last := pv.offsets[0], pv.offsets[nvals]
+		ascii := isASCII(pv.bytes[first:last]) // then no value needs its own UTF-8 check
+		if len(defs) == 0 && !c.col.Discard {
+			// The common case, a required column: one copy for the page.
+			for i := range n {
+				if err := s.checkText(pv.bytes[pv.offsets[i]:pv.offsets[i+1]], ascii); err != nil && !report(row+int64(i), err) {
 					return true
 				}
 			}
+			base := uint32(len(out.Bytes))
+			out.Bytes = append(out.Bytes, pv.bytes[first:last]...)
+			for _, o := range pv.offsets[1 : n+1] {
+				out.Offsets = append(out.Offsets, base+o-first)
+			}
+			return true
 		}
-		first, base := pv.offsets[0], uint32(len(out.Bytes))
-		out.Bytes = append(out.Bytes, pv.bytes[first:pv.offsets[n]]...)
-		for _, o := range pv.offsets[1 : n+1] {
-			out.Offsets = append(out.Offsets, base+o-first)
+		j := 0
+		for i := range n {
+			if !present(i) {
+				var err error
+				if c.col.Required {
+					err = ErrNull
+				} else if !c.col.Discard {
+					out.Offsets = append(out.Offsets, uint32(len(out.Bytes)))
+				}
+				if err != nil && !report(row+int64(i), err) {
+					return true
+				}
+				continue
+			}
+			v := pv.bytes[pv.offsets[j]:pv.offsets[j+1]]
+			j++
+			if err := s.checkText(v, ascii); err != nil && !report(row+int64(i), err) {
+				return true
+			}
+			if !c.col.Discard {
+				out.Bytes = append(out.Bytes, v...)
+				out.Offsets = append(out.Offsets, uint32(len(out.Bytes)))
+			}
 		}
 		return true
 	case pv.kind == parquet.Int64 && ((c.col.Type == Decimal && c.dec.fromScale == c.dec.toScale) || (c.col.Type == Timestamp && c.tsUnit == 1)):
-		vals := pv.i64[:n]
-		s.out.Int = append(s.out.Int, vals...)
-		for i, v := range vals {
-			if err := s.rule(v); err != nil {
-				if !report(row+int64(i), err) {
-					return true
+		j := 0
+		for i := range n {
+			var err error
+			if !present(i) {
+				err = s.null()
+			} else {
+				v := pv.i64[j]
+				j++
+				if err = s.rule(v); err == nil && !c.col.Discard {
+					s.out.Int = append(s.out.Int, v)
 				}
+			}
+			if err != nil && !report(row+int64(i), err) {
+				return true
 			}
 		}
 		return true
 	}
 	return false
 }
+
 // pageValues holds the typed non-null values of one page (or of its
 // dictionary), read out once per page.
 type pageValues struct {

@@ -43,6 +43,9 @@ func readAll(t *testing.T, key string, data []byte, tbl Table, scale int) (*Batc
 // appendBatch copies b onto dst (test helper).
 func appendBatch(dst, b *Batch) {
 	for i, c := range b.Schema.Columns {
+		if c.Discard {
+			continue
+		}
 		if isStringType(c.Type) && c.Type != Enum {
 			for r := 0; r < b.Len; r++ {
 				dst.Cols[i].Str.Append(b.Cols[i].At(r))
@@ -77,7 +80,7 @@ func TestParquetRoundTrip(t *testing.T) {
 		{"booked", b.Cols[CTBookedAt].Int, []int64{1_700_000_000_000_000, 1_700_000_000_000_001}},
 		{"ref0", b.Cols[CTPlatformTxnID].Str.String(0), "t-1"},
 		{"ref1", b.Cols[CTPlatformTxnID].Str.String(1), ""},
-		{"memo1", b.Cols[CTMemo].Str.String(1), "héllo"},
+		{"memo discarded", b.Cols[CTMemo].Str.Len(), 0},
 		{"payee0", b.Cols[CTPayee].Str.String(0), "bor-1"},
 	}
 	for _, c := range checks {

@@ -57,6 +57,9 @@ type Column struct {
 	// Dict asks writers to dictionary-encode the column: few distinct
 	// values (accounts, loans, banks), as pyarrow does by default.
 	Dict bool
+	// Discard: readers check every value but keep none (a batch's column
+	// stays empty). For text nothing downstream reads, such as memos.
+	Discard bool
 }
 
 // Table names a canonical table.
@@ -256,7 +259,7 @@ func txnTail() []Column {
 		{Name: "status", Type: Enum, Required: true, Values: statusNames},
 		req("booked_at", Timestamp),
 		dict(opt("loan_id", String)),
-		opt("memo", String),
+		{Name: "memo", Type: String, Discard: true},
 	}
 }
 

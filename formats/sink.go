@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"encoding/binary"
 	"math/big"
 	"unicode/utf8"
 
@@ -29,6 +30,9 @@ func (s *sink) null() error {
 	if s.col.Required {
 		return ErrNull
 	}
+	if s.col.Discard {
+		return nil
+	}
 	if isStringType(s.col.Type) {
 		s.out.Str.Append(nil)
 	} else {
@@ -45,41 +49,69 @@ func (s *sink) bytes(v []byte) error {
 	if err != nil {
 		return err
 	}
-	if s.col.Type == Enum {
+	switch {
+	case s.col.Discard:
+	case s.col.Type == Enum:
 		s.out.Int = append(s.out.Int, int64(code))
-	} else {
+	default:
 		s.out.Str.Append(v)
 	}
 	return nil
 }
 
-// check validates a string value of the column; for an Enum it returns the
-// value's code.
-func (s *sink) check(v []byte) (int, error) {
+// checkText validates a value of a String, ID or Currency column; ascii
+// says the caller knows it is ASCII, so valid UTF-8.
+func (s *sink) checkText(v []byte, ascii bool) error {
 	if s.limits.StringBytes > 0 && len(v) > s.limits.StringBytes {
-		return 0, valueError(ErrLimit, "string of %d bytes is longer than the limit of %d", len(v), s.limits.StringBytes)
+		return valueError(ErrLimit, "string of %d bytes is longer than the limit of %d", len(v), s.limits.StringBytes)
 	}
-	if !utf8.Valid(v) {
-		return 0, valueError(ErrBadUTF8, "%q", truncate(v))
+	if !ascii && !utf8.Valid(v) {
+		return valueError(ErrBadUTF8, "%q", truncate(v))
 	}
 	switch s.col.Type {
 	case ID:
 		if len(v) == 0 {
-			return 0, valueError(ErrBadValue, "empty string")
+			return valueError(ErrBadValue, "empty string")
 		}
 	case Currency:
 		if !isCurrencyCode(v) {
-			return 0, valueError(ErrBadValue, "%q is not an ISO 4217 code (three upper-case letters)", v)
+			return valueError(ErrBadValue, "%q is not an ISO 4217 code (three upper-case letters)", v)
 		}
-	case Enum:
-		for i, name := range s.col.Values {
-			if string(v) == name {
-				return i, nil
-			}
-		}
-		return 0, valueError(ErrBadValue, "%q is not one of %q", v, s.col.Values)
 	}
-	return 0, nil
+	return nil
+}
+
+// isASCII reports whether every byte is below 0x80, eight at a time.
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// check validates a string value of the column; for an Enum it returns the
+// value's code.
+func (s *sink) check(v []byte) (int, error) {
+	if s.col.Type != Enum {
+		return 0, s.checkText(v, false)
+	}
+	if !utf8.Valid(v) {
+		return 0, valueError(ErrBadUTF8, "%q", truncate(v))
+	}
+	for i, name := range s.col.Values {
+		if string(v) == name {
+			return i, nil
+		}
+	}
+	return 0, valueError(ErrBadValue, "%q is not one of %q", truncate(v), s.col.Values)
 }
 
 func isCurrencyCode(v []byte) bool {
@@ -107,7 +139,9 @@ func (s *sink) integer(v int64) error {
 	if err := s.rule(v); err != nil {
 		return err
 	}
-	s.out.Int = append(s.out.Int, v)
+	if !s.col.Discard {
+		s.out.Int = append(s.out.Int, v)
+	}
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,8 +10,6 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/reconcile"
@@ -51,11 +48,23 @@ type PlatformInput struct {
 	Input    reconcile.Input
 }
 
-// Result is everything a load found.
-type Result struct {
-	Objects    []Object // every input object, sorted by key
+// Plan is what Discover found: a date's input objects by platform, and
+// the objects whose keys do not follow the layout.
+type Plan struct {
+	Date       string
+	Platforms  []string // sorted
+	byPlatform map[string][]found
+	// Rejections are objects whose key does not follow the layout; they
+	// are recorded in Objects too.
 	Rejections []Rejection
-	Platforms  []PlatformInput  // sorted by platform id
+	Objects    []Object
+}
+
+// Loaded is one platform's decoded inputs and what became of its objects.
+type Loaded struct {
+	PlatformInput
+	Objects    []Object
+	Rejections []Rejection
 	Rows       map[string]int64 // accepted rows per table name
 }
 
@@ -64,15 +73,9 @@ type found struct {
 	loc  Location
 }
 
-// Load discovers and decodes the inputs of opt.Date.
-func Load(ctx context.Context, st store.Store, opt Options) (*Result, error) {
-	log := opt.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	res := &Result{Rows: map[string]int64{}}
-	byPlatform := map[string][]found{}
-	var keyErrs []Rejection
+// Discover lists the inputs of opt.Date without reading them.
+func Discover(ctx context.Context, st store.Store, opt Options) (*Plan, error) {
+	plan := &Plan{Date: opt.Date, byPlatform: map[string][]found{}}
 	var nobj int
 	for _, t := range formats.Tables() {
 		infos, err := st.List(ctx, prefix(t, opt.Date))
@@ -89,57 +92,45 @@ func Load(ctx context.Context, st store.Store, opt Options) (*Result, error) {
 			}
 			loc, err := parseKey(t, opt.Date, info.Key)
 			if err != nil {
-				keyErrs = append(keyErrs, Rejection{Location: loc, Key: info.Key, Reason: fmt.Errorf("%s: %w", info.Key, err)})
-				res.Objects = append(res.Objects, Object{Key: info.Key, SizeBytes: info.SizeBytes, Table: t.String(), Rejected: true})
+				plan.Rejections = append(plan.Rejections, Rejection{Location: loc, Key: info.Key, Reason: fmt.Errorf("%s: %w", info.Key, err)})
+				plan.Objects = append(plan.Objects, Object{Key: info.Key, SizeBytes: info.SizeBytes, Table: t.String(), Rejected: true})
 				continue
 			}
-			byPlatform[loc.PlatformID] = append(byPlatform[loc.PlatformID], found{info: info, loc: loc})
+			plan.byPlatform[loc.PlatformID] = append(plan.byPlatform[loc.PlatformID], found{info: info, loc: loc})
 		}
 	}
-	ids := make([]string, 0, len(byPlatform))
-	for id := range byPlatform {
-		ids = append(ids, id)
+	for id := range plan.byPlatform {
+		plan.Platforms = append(plan.Platforms, id)
 	}
-	slices.Sort(ids)
-	log.Info("inputs found", "date", opt.Date, "objects", nobj, "platforms", len(ids))
+	slices.Sort(plan.Platforms)
+	return plan, nil
+}
 
-	type platformOut struct {
-		pi      PlatformInput
-		objects []Object
-		rejects []Rejection
-		rows    map[string]int64
+// SizeBytes returns the total size of a platform's input objects, for
+// planning memory.
+func (p *Plan) SizeBytes(platform string) int64 {
+	var n int64
+	for _, f := range p.byPlatform[platform] {
+		n += f.info.SizeBytes
 	}
-	outs := make([]platformOut, len(ids))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(opt.Workers, 1))
-	for i, id := range ids {
-		g.Go(func() error {
-			l := &loader{st: st, opt: opt, log: log, p: reconcile.NewPlatform(id), rows: map[string]int64{}}
-			for _, f := range byPlatform[id] {
-				if err := l.load(gctx, f); err != nil {
-					return err
-				}
-			}
-			outs[i] = platformOut{pi: PlatformInput{Platform: l.p, Input: l.in}, objects: l.objects, rejects: l.rejects, rows: l.rows}
-			log.Debug("platform loaded", "platform", id, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
-			return nil
-		})
+	return n
+}
+
+// LoadPlatform decodes one platform's objects. Bad objects are rejected
+// (see Loaded.Rejections), not errors; an error means the store failed.
+func LoadPlatform(ctx context.Context, st store.Store, plan *Plan, id string, opt Options) (*Loaded, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	res.Rejections = keyErrs
-	for _, o := range outs {
-		res.Platforms = append(res.Platforms, o.pi)
-		res.Objects = append(res.Objects, o.objects...)
-		res.Rejections = append(res.Rejections, o.rejects...)
-		for t, n := range o.rows {
-			res.Rows[t] += n
+	l := &loader{st: st, opt: opt, log: log, p: reconcile.NewPlatform(id), rows: map[string]int64{}}
+	for _, f := range plan.byPlatform[id] {
+		if err := l.load(ctx, f); err != nil {
+			return nil, err
 		}
 	}
-	slices.SortFunc(res.Objects, func(a, b Object) int { return cmp.Compare(a.Key, b.Key) })
-	slices.SortFunc(res.Rejections, func(a, b Rejection) int { return cmp.Compare(a.Key, b.Key) })
-	return res, nil
+	log.Debug("platform loaded", "platform", id, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
+	return &Loaded{PlatformInput: PlatformInput{Platform: l.p, Input: l.in}, Objects: l.objects, Rejections: l.rejects, Rows: l.rows}, nil
 }
 
 // loader decodes one platform's objects, one after another.
@@ -182,17 +173,26 @@ func (l *loader) load(ctx context.Context, f found) error {
 	}
 	defer obj.Close()
 	size := obj.SizeBytes()
-	sum, err := hashObject(ctx, obj, size)
-	if err != nil {
-		return fmt.Errorf("ingest: read %s: %w", key, err)
+	// The checksum for the manifest is taken while the object is decoded.
+	type hashed struct {
+		sum string
+		err error
 	}
-	rec := Object{Key: key, SizeBytes: size, SHA256: sum, Table: f.loc.Table.String()}
-
+	hc := make(chan hashed, 1)
+	go func() {
+		sum, err := hashObject(ctx, obj, size)
+		hc <- hashed{sum, err}
+	}()
 	mark := l.p.Mark()
 	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits})
+	h := <-hc
+	if h.err != nil {
+		return fmt.Errorf("ingest: read %s: %w", key, h.err)
+	}
 	if err != nil && !IsInputError(err) {
 		return err
 	}
+	rec := Object{Key: key, SizeBytes: size, SHA256: h.sum, Table: f.loc.Table.String()}
 	if err != nil {
 		l.p.Rollback(mark)
 		rec.Rejected = true

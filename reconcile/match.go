@@ -74,26 +74,39 @@ func partitionItems(items []item, bits uint) ([]item, []int) {
 // matchByReference pairs bank rows with ledger rows whose txn_id equals
 // their platform_txn_id, marking duplicates. Rows it leaves undecided go
 // on to matching without reference.
+//
+// Both sides are radix-partitioned by the hash of the key, and each
+// partition is hash-joined on its own: its table stays in cache, and
+// partitions run in parallel without sharing anything but the disjoint
+// outcome slots they write.
 func (r *run) matchByReference(ctx context.Context, m *matching) error {
 	p := r.p
-	items := make([]item, 0, p.Ledger.N+p.Bank.N)
+	ls := make([]item, 0, p.Ledger.N)
 	for i := range p.Ledger.N {
-		items = append(items, item{h: xxhash.Sum64(p.Ledger.ID.At(i)), idx: int32(i), side: Ledger})
+		ls = append(ls, item{h: xxhash.Sum64(p.Ledger.ID.At(i)), idx: int32(i), side: Ledger})
 	}
+	bs := make([]item, 0, p.Bank.N)
 	for i := range p.Bank.N {
 		if k := p.Bank.Ref.At(i); len(k) > 0 {
-			items = append(items, item{h: xxhash.Sum64(k), idx: int32(i), side: Bank})
+			bs = append(bs, item{h: xxhash.Sum64(k), idx: int32(i), side: Bank})
 		}
 	}
-	items, bounds := partitionItems(items, partitionBits(len(items), r.opt.PartitionRows))
-	parts := make([][]pair, len(bounds)-1)
+	bits := partitionBits(len(ls)+len(bs), r.opt.PartitionRows)
+	ls, lb := partitionItems(ls, bits)
+	bs, bb := partitionItems(bs, bits)
+	parts := make([][]pair, len(lb)-1)
 	err := parallelFor(ctx, r.opt.Workers, len(parts), func(part int) error {
-		parts[part] = r.refPartition(items[bounds[part]:bounds[part+1]], m)
+		parts[part] = r.refJoin(ls[lb[part]:lb[part+1]], bs[bb[part]:bb[part+1]], m)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	n := 0
+	for _, ps := range parts {
+		n += len(ps)
+	}
+	m.pairs = slices.Grow(m.pairs, n)
 	for _, ps := range parts {
 		m.pairs = append(m.pairs, ps...)
 	}
@@ -107,55 +120,119 @@ func (r *run) key(it item) []byte {
 	return r.p.Ledger.ID.At(int(it.idx))
 }
 
-// refPartition matches one partition. It writes only the outcomes of its
-// own rows, so partitions run in parallel without locks.
-func (r *run) refPartition(items []item, m *matching) []pair {
-	slices.SortFunc(items, func(a, b item) int {
-		if c := cmp.Compare(a.h, b.h); c != 0 {
-			return c
+// keyGroup is the rows of one match key within a partition.
+type keyGroup struct {
+	firstL, firstB int32 // first ledger and bank item (slots in the partition)
+	nL, nB         int32
+}
+
+// refJoin matches one partition: ledger and bank items in input order.
+// It writes only the outcomes of its own rows.
+func (r *run) refJoin(ls, bs []item, m *matching) []pair {
+	if len(ls) == 0 {
+		return nil // bank references that name nothing: matching without reference
+	}
+	// Open addressing over the distinct ledger keys; a slot holds a group
+	// number plus one.
+	size := 1
+	for size < 2*len(ls) {
+		size <<= 1
+	}
+	mask := uint64(size - 1)
+	slots := make([]int32, size)
+	var groups []keyGroup
+	lg := make([]int32, len(ls)) // group of each ledger item
+	find := func(it item, insert bool) int32 {
+		key := r.key(it)
+		for s := it.h & mask; ; s = (s + 1) & mask {
+			g := slots[s] - 1
+			if g < 0 {
+				if !insert {
+					return -1
+				}
+				groups = append(groups, keyGroup{firstL: -1, firstB: -1})
+				slots[s] = int32(len(groups))
+				return int32(len(groups) - 1)
+			}
+			first := ls[groups[g].firstL]
+			if first.h == it.h && bytes.Equal(r.key(first), key) {
+				return g
+			}
 		}
-		if c := bytes.Compare(r.key(a), r.key(b)); c != 0 {
-			return c
+	}
+	for i, it := range ls {
+		g := find(it, true)
+		if groups[g].firstL < 0 {
+			groups[g].firstL = int32(i)
 		}
-		if c := cmp.Compare(a.side, b.side); c != 0 {
-			return c
+		groups[g].nL++
+		lg[i] = g
+	}
+	bg := make([]int32, len(bs))
+	for i, it := range bs {
+		g := find(it, false)
+		bg[i] = g
+		if g >= 0 {
+			if groups[g].firstB < 0 {
+				groups[g].firstB = int32(i)
+			}
+			groups[g].nB++
 		}
-		return cmp.Compare(a.idx, b.idx)
-	})
-	var pairs []pair
-	for start := 0; start < len(items); {
-		end := start + 1
-		for end < len(items) && items[end].h == items[start].h && bytes.Equal(r.key(items[end]), r.key(items[start])) {
-			end++
-		}
-		group := items[start:end]
-		nl := 0
-		for nl < len(group) && group[nl].side == Ledger {
-			nl++
-		}
-		ls, bs := group[:nl], group[nl:]
+	}
+	pairs := make([]pair, 0, min(len(ls), len(bs)))
+	var many map[int32][2][]item // members of groups with more than one row on a side
+	for g := range groups {
+		k := &groups[g]
 		switch {
-		case len(bs) == 0:
-			// The first ledger row goes on to matching without reference;
-			// every other is a duplicate.
-			for _, it := range ls[1:] {
-				m.lOut[it.idx] = outDup
-			}
-		case len(ls) == 0:
-			// No ledger row has this reference: the bank rows go on to
-			// matching without reference.
+		case k.nB == 0:
+			// The first ledger row goes on to matching without
+			// reference; every other one is a duplicate (below).
+		case k.nL == 1 && k.nB == 1:
+			l, b := ls[k.firstL].idx, bs[k.firstB].idx
+			m.lOut[l], m.bOut[b] = outRef, outRef
+			pairs = append(pairs, pair{l: l, b: b, byRef: true})
 		default:
-			bl, bb := r.nearestPair(ls, bs)
-			for _, it := range ls {
+			if many == nil {
+				many = map[int32][2][]item{}
+			}
+			many[int32(g)] = [2][]item{}
+		}
+	}
+	for i, it := range ls {
+		g := lg[i]
+		k := &groups[g]
+		if k.nB == 0 && int32(i) != k.firstL {
+			m.lOut[it.idx] = outDup
+		}
+		if members, ok := many[g]; ok {
+			members[0] = append(members[0], it)
+			many[g] = members
+		}
+	}
+	for i, it := range bs {
+		if members, ok := many[bg[i]]; ok {
+			members[1] = append(members[1], it)
+			many[bg[i]] = members
+		}
+	}
+	if len(many) > 0 {
+		gs := make([]int32, 0, len(many))
+		for g := range many {
+			gs = append(gs, g)
+		}
+		slices.Sort(gs) // the pairs' order must not depend on map order
+		for _, g := range gs {
+			members := many[g]
+			bl, bb := r.nearestPair(members[0], members[1])
+			for _, it := range members[0] {
 				m.lOut[it.idx] = outDup
 			}
-			for _, it := range bs {
+			for _, it := range members[1] {
 				m.bOut[it.idx] = outDup
 			}
 			m.lOut[bl], m.bOut[bb] = outRef, outRef
 			pairs = append(pairs, pair{l: bl, b: bb, byRef: true})
 		}
-		start = end
 	}
 	return pairs
 }

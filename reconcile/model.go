@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/recon-dev/recon/formats"
@@ -101,6 +102,18 @@ func (t *Txns) Key(i int) []byte {
 		return t.Ref.At(i)
 	}
 	return t.ID.At(i)
+}
+
+// grow makes room for n more rows.
+func (t *Txns) grow(n int) {
+	t.Payer, t.Payee, t.Currency, t.Loan = slices.Grow(t.Payer, n), slices.Grow(t.Payee, n), slices.Grow(t.Currency, n), slices.Grow(t.Loan, n)
+	t.Amount, t.Fee, t.BookedAt = slices.Grow(t.Amount, n), slices.Grow(t.Fee, n), slices.Grow(t.BookedAt, n)
+	t.Kind, t.Status = slices.Grow(t.Kind, n), slices.Grow(t.Status, n)
+	t.ID.Offsets = slices.Grow(t.ID.Offsets, n+1)
+	if t.Side == Bank {
+		t.Bank = slices.Grow(t.Bank, n)
+		t.Ref.Offsets = slices.Grow(t.Ref.Offsets, n+1)
+	}
 }
 
 func (t *Txns) truncate(n int) {
@@ -357,6 +370,9 @@ func (p *Platform) appendTxns(t *Txns, obj int, b *formats.Batch) {
 	n := b.Len
 	if n == 0 {
 		return
+	}
+	if b.FirstRow == 0 && b.ObjectRows > 0 {
+		t.grow(int(b.ObjectRows)) // once per object: no doubling copies
 	}
 	t.Spans = addSpan(t.Spans, obj, t.N)
 	var c struct{ id, payer, payee, amount, fee, currency, kind, status, booked, loan int }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
@@ -59,6 +60,7 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 			return err
 		}
 		b.reset()
+		b.reserve(cols, int(rg.NumRows()), meta.RowGroups[rgi].Columns)
 		b.Len = int(rg.NumRows())
 		b.FirstRow = firstRow
 		b.ObjectRows = f.NumRows()
@@ -99,6 +101,26 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 		firstRow += rg.NumRows()
 	}
 	return errs.err()
+}
+
+// reserve sizes the batch's columns for a row group of n rows, so that
+// decoding never grows them (string arenas from the chunks' decompressed
+// sizes, an upper bound).
+func (b *Batch) reserve(cols []*pqCol, n int, chunks []format.ColumnChunk) {
+	for _, c := range cols {
+		out := &b.Cols[c.idx]
+		switch {
+		case c.col.Discard:
+		case isStringType(c.col.Type) && c.col.Type != Enum:
+			out.Str.Offsets = slices.Grow(out.Str.Offsets, n+1)
+			out.Idx = slices.Grow(out.Idx, n)
+			if size := chunks[c.leaf.Index()].MetaData.TotalUncompressedSize; size > 0 && size < 1<<31 {
+				out.Str.Bytes = slices.Grow(out.Str.Bytes, int(size))
+			}
+		default:
+			out.Int = slices.Grow(out.Int, n)
+		}
+	}
 }
 
 func hasBinding(cols []*pqCol, i int) bool {

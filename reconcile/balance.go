@@ -11,39 +11,85 @@ import (
 )
 
 type acctKey struct{ account, currency uint32 }
-type bankAcctKey struct{ bank, account, currency uint32 }
+
+// denseSums holds exact sums by group (a bank and currency, or a
+// currency) and account, dense over the platform's name ids: one slice per
+// group, no map access per row.
+type denseSums struct {
+	names  int
+	groups map[[2]uint32]int
+	keys   [][2]uint32
+	sums   [][]money.Sum
+	seen   [][]bool
+	last   [2]uint32
+	lastG  int
+}
+
+func newDenseSums(names int) *denseSums {
+	return &denseSums{names: names, groups: map[[2]uint32]int{}, lastG: -1}
+}
+
+func (d *denseSums) group(key [2]uint32, create bool) int {
+	if d.lastG >= 0 && key == d.last {
+		return d.lastG
+	}
+	g, ok := d.groups[key]
+	if !ok {
+		if !create {
+			return -1
+		}
+		g = len(d.keys)
+		d.groups[key] = g
+		d.keys = append(d.keys, key)
+		d.sums = append(d.sums, make([]money.Sum, d.names))
+		d.seen = append(d.seen, make([]bool, d.names))
+	}
+	d.last, d.lastG = key, g
+	return g
+}
+
+// add adds v to (key, account) and reports whether it is the first value.
+func (d *denseSums) add(key [2]uint32, account uint32, v int64) bool {
+	g := d.group(key, true)
+	first := !d.seen[g][account]
+	d.seen[g][account] = true
+	d.sums[g][account].Add(v)
+	return first
+}
+
+// get returns the sum of (key, account), or nil when nothing was added.
+func (d *denseSums) get(key [2]uint32, account uint32) *money.Sum {
+	g := d.group(key, false)
+	if g < 0 || !d.seen[g][account] {
+		return nil
+	}
+	return &d.sums[g][account]
+}
 
 // balances reports BANK_STATEMENT_BREAK, ACCOUNT_BALANCE_MISMATCH,
 // CUSTODY_SHORTFALL and CUSTODY_EXCESS.
 func (r *run) balances() error {
 	p := r.p
+	names := p.Names.Len()
 	// The day's successful custody movements per bank account.
-	moves := map[bankAcctKey]*money.Sum{}
-	add := func(k bankAcctKey, v int64) {
-		s := moves[k]
-		if s == nil {
-			s = new(money.Sum)
-			moves[k] = s
-		}
-		s.Add(v)
-	}
+	moves := newDenseSums(names)
 	B := &p.Bank
 	for i := range B.N {
 		if B.Status[i] != formats.StatusSuccess {
 			continue
 		}
-		add(bankAcctKey{B.Bank[i], B.Payer[i], B.Currency[i]}, -B.Amount[i])
-		add(bankAcctKey{B.Bank[i], B.Payee[i], B.Currency[i]}, B.Amount[i])
+		g := [2]uint32{B.Bank[i], B.Currency[i]}
+		moves.add(g, B.Payer[i], -B.Amount[i])
+		moves.add(g, B.Payee[i], B.Amount[i])
 	}
 
 	c := &p.CBal
-	bankClosing := map[acctKey]*money.Sum{}
-	bankOf := map[acctKey]uint32{} // the one bank holding the account, or 0 when several
+	bankClosing := newDenseSums(names)
+	bankOf := map[acctKey]uint32{} // accounts several banks hold: 0
 	for i := range c.N {
-		k := bankAcctKey{c.Bank[i], c.Account[i], c.Currency[i]}
 		var expected money.Sum
 		expected.Add(c.Opening[i])
-		if m := moves[k]; m != nil {
+		if m := moves.get([2]uint32{c.Bank[i], c.Currency[i]}, c.Account[i]); m != nil {
 			expected.AddSum(*m)
 		}
 		var reported money.Sum
@@ -52,39 +98,33 @@ func (r *run) balances() error {
 			r.emitStatementBreak(i, expected)
 		}
 		ak := acctKey{c.Account[i], c.Currency[i]}
-		s := bankClosing[ak]
-		if s == nil {
-			s = new(money.Sum)
-			bankClosing[ak] = s
+		if bankClosing.add([2]uint32{0, c.Currency[i]}, c.Account[i], c.Closing[i]) {
 			bankOf[ak] = c.Bank[i]
 		} else if bankOf[ak] != c.Bank[i] {
 			bankOf[ak] = 0
 		}
-		s.Add(c.Closing[i])
 	}
 
 	l := &p.LBal
-	ledgerClosing := map[acctKey]*money.Sum{}
+	ledgerClosing := newDenseSums(names)
 	for i := range l.N {
-		ak := acctKey{l.Account[i], l.Currency[i]}
-		s := ledgerClosing[ak]
-		if s == nil {
-			s = new(money.Sum)
-			ledgerClosing[ak] = s
-		}
-		s.Add(l.Closing[i])
+		ledgerClosing.add([2]uint32{0, l.Currency[i]}, l.Account[i], l.Closing[i])
 	}
 
 	// Accounts of users, in a fixed order.
 	var keys []acctKey
-	for k := range bankClosing {
-		if r.rules.isUser(r.reg.roleOf(k.account)) {
-			keys = append(keys, k)
-		}
-	}
-	for k := range ledgerClosing {
-		if _, ok := bankClosing[k]; !ok && r.rules.isUser(r.reg.roleOf(k.account)) {
-			keys = append(keys, k)
+	for _, sums := range []*denseSums{bankClosing, ledgerClosing} {
+		for g, gk := range sums.keys {
+			for acct, seen := range sums.seen[g] {
+				k := acctKey{uint32(acct), gk[1]}
+				if !seen || !r.rules.isUser(r.reg.roleOf(k.account)) {
+					continue
+				}
+				if sums == ledgerClosing && bankClosing.get([2]uint32{0, k.currency}, k.account) != nil {
+					continue // listed with the bank's
+				}
+				keys = append(keys, k)
+			}
 		}
 	}
 	slices.SortFunc(keys, func(a, b acctKey) int {
@@ -97,7 +137,7 @@ func (r *run) balances() error {
 	ledgerTotal := map[uint32]*money.Sum{}
 	var currencies []uint32
 	for _, k := range keys {
-		bs, ls := bankClosing[k], ledgerClosing[k]
+		bs, ls := bankClosing.get([2]uint32{0, k.currency}, k.account), ledgerClosing.get([2]uint32{0, k.currency}, k.account)
 		if bankTotal[k.currency] == nil {
 			bankTotal[k.currency], ledgerTotal[k.currency] = new(money.Sum), new(money.Sum)
 			currencies = append(currencies, k.currency)

@@ -33,8 +33,12 @@ func (r *run) pairException(kind string, l, b int) formats.Exception {
 func (r *run) reportPairs(m *matching) {
 	L, B := &r.p.Ledger, &r.p.Bank
 	window := int64(r.opt.DateWindowDays)
-	for _, pr := range m.pairs {
-		l, b := int(pr.l), int(pr.b)
+	for l32, b32 := range m.lMatch {
+		if b32 < 0 {
+			continue
+		}
+		l, b := l32, int(b32)
+		pr := pair{l: int32(l), b: b32, byRef: m.lOut[l] == outRef}
 		lOK, bOK := L.Status[l] == formats.StatusSuccess, B.Status[b] == formats.StatusSuccess
 		if !lOK && !bOK {
 			continue // neither side moved money

@@ -54,18 +54,23 @@ func (r *run) conserve(m *matching, in Input) (Stats, error) {
 		}
 	}
 	var byRef, unref int64
-	for _, pr := range m.pairs {
-		lo, bo := m.lOut[pr.l], m.bOut[pr.b]
-		want := outUnref
-		if pr.byRef {
-			want = outRef
+	bankPaired := make([]bool, r.p.Bank.N)
+	for l, b := range m.lMatch {
+		if b < 0 {
+			continue
+		}
+		lo, bo := m.lOut[l], m.bOut[b]
+		switch {
+		case bankPaired[b]:
+			fail("bank row %d is matched twice", b)
+		case lo != bo || (lo != outRef && lo != outUnref):
+			fail("pair ledger %d / bank %d is %s / %s", l, b, outcomeNames[lo], outcomeNames[bo])
+		case lo == outRef:
 			byRef++
-		} else {
+		default:
 			unref++
 		}
-		if lo != want || bo != want {
-			fail("pair ledger %d / bank %d is %s / %s", pr.l, pr.b, outcomeNames[lo], outcomeNames[bo])
-		}
+		bankPaired[b] = true
 	}
 	for _, side := range []Side{Ledger, Bank} {
 		if st.Outcomes[side][outRef] != byRef || st.Outcomes[side][outUnref] != unref {

@@ -30,10 +30,34 @@ type pair struct {
 }
 
 // matching holds the outcome of every row of both sides of one platform
-// and the matched pairs.
+// and the matched pairs, as the bank row of each ledger row: walking the
+// pairs in ledger order reads the columns in order.
 type matching struct {
 	lOut, bOut []outcome
-	pairs      []pair
+	lMatch     []int32 // bank row matched to each ledger row, or -1
+}
+
+func newMatching(p *Platform) *matching {
+	m := &matching{lOut: make([]outcome, p.Ledger.N), bOut: make([]outcome, p.Bank.N), lMatch: make([]int32, p.Ledger.N)}
+	for i := range m.lMatch {
+		m.lMatch[i] = -1
+	}
+	return m
+}
+
+// pairs returns the matched pairs in ledger order.
+func (m *matching) pairs() []pair {
+	var out []pair
+	for l, b := range m.lMatch {
+		if b >= 0 {
+			out = append(out, pair{l: int32(l), b: b, byRef: m.lOut[l] == outRef})
+		}
+	}
+	return out
+}
+
+func (m *matching) match(l, b int32, o outcome) {
+	m.lOut[l], m.bOut[b], m.lMatch[l] = o, o, b
 }
 
 // item is one row in a partition: its hash and index. side orders ledger
@@ -75,40 +99,47 @@ func partitionItems(items []item, bits uint) ([]item, []int) {
 // their platform_txn_id, marking duplicates. Rows it leaves undecided go
 // on to matching without reference.
 //
-// Both sides are radix-partitioned by the hash of the key, and each
+// Both sides are radix-partitioned by the 64-bit hash of the key and each
 // partition is hash-joined on its own: its table stays in cache, and
-// partitions run in parallel without sharing anything but the disjoint
-// outcome slots they write.
+// partitions run in parallel, writing only their own rows' slots. Keys
+// that meet once on each side are joined on the hash alone, then checked
+// byte for byte in one pass in ledger order (reading the columns in order,
+// not at random); keys with several rows are compared byte for byte.
 func (r *run) matchByReference(ctx context.Context, m *matching) error {
 	p := r.p
+	hash := xxhash.Sum64
+	if r.opt.keyHash != nil {
+		hash = r.opt.keyHash
+	}
 	ls := make([]item, 0, p.Ledger.N)
 	for i := range p.Ledger.N {
-		ls = append(ls, item{h: xxhash.Sum64(p.Ledger.ID.At(i)), idx: int32(i), side: Ledger})
+		ls = append(ls, item{h: hash(p.Ledger.ID.At(i)), idx: int32(i), side: Ledger})
 	}
 	bs := make([]item, 0, p.Bank.N)
 	for i := range p.Bank.N {
 		if k := p.Bank.Ref.At(i); len(k) > 0 {
-			bs = append(bs, item{h: xxhash.Sum64(k), idx: int32(i), side: Bank})
+			bs = append(bs, item{h: hash(k), idx: int32(i), side: Bank})
 		}
 	}
 	bits := partitionBits(len(ls)+len(bs), r.opt.PartitionRows)
 	ls, lb := partitionItems(ls, bits)
 	bs, bb := partitionItems(bs, bits)
-	parts := make([][]pair, len(lb)-1)
-	err := parallelFor(ctx, r.opt.Workers, len(parts), func(part int) error {
-		parts[part] = r.refJoin(ls[lb[part]:lb[part+1]], bs[bb[part]:bb[part+1]], m)
+	err := parallelFor(ctx, r.opt.Workers, len(lb)-1, func(part int) error {
+		r.refJoin(ls[lb[part]:lb[part+1]], bs[bb[part]:bb[part+1]], m)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	n := 0
-	for _, ps := range parts {
-		n += len(ps)
-	}
-	m.pairs = slices.Grow(m.pairs, n)
-	for _, ps := range parts {
-		m.pairs = append(m.pairs, ps...)
+	// Check the pairs joined on the hash alone. Two different keys with
+	// one hash, each alone on its side, are not a pair: the ledger row
+	// stays undecided, and so does the bank row (its reference names no
+	// ledger row, or its own would have joined the group).
+	L, B := &p.Ledger, &p.Bank
+	for l, b := range m.lMatch {
+		if b >= 0 && m.lOut[l] == outRef && !bytes.Equal(L.ID.At(l), B.Ref.At(int(b))) {
+			m.lOut[l], m.bOut[b], m.lMatch[l] = outNone, outNone, -1
+		}
 	}
 	return nil
 }
@@ -120,48 +151,46 @@ func (r *run) key(it item) []byte {
 	return r.p.Ledger.ID.At(int(it.idx))
 }
 
-// keyGroup is the rows of one match key within a partition.
+// keyGroup is the rows of one key hash within a partition.
 type keyGroup struct {
+	h              uint64
 	firstL, firstB int32 // first ledger and bank item (slots in the partition)
 	nL, nB         int32
 }
 
 // refJoin matches one partition: ledger and bank items in input order.
-// It writes only the outcomes of its own rows.
-func (r *run) refJoin(ls, bs []item, m *matching) []pair {
+func (r *run) refJoin(ls, bs []item, m *matching) {
 	if len(ls) == 0 {
-		return nil // bank references that name nothing: matching without reference
+		return // bank references that name nothing: matching without reference
 	}
-	// Open addressing over the distinct ledger keys; a slot holds a group
-	// number plus one.
+	// Open addressing over the distinct ledger key hashes; a slot holds a
+	// group number plus one.
 	size := 1
 	for size < 2*len(ls) {
 		size <<= 1
 	}
 	mask := uint64(size - 1)
 	slots := make([]int32, size)
-	var groups []keyGroup
+	groups := make([]keyGroup, 0, len(ls))
 	lg := make([]int32, len(ls)) // group of each ledger item
-	find := func(it item, insert bool) int32 {
-		key := r.key(it)
-		for s := it.h & mask; ; s = (s + 1) & mask {
+	find := func(h uint64, insert bool) int32 {
+		for s := h & mask; ; s = (s + 1) & mask {
 			g := slots[s] - 1
 			if g < 0 {
 				if !insert {
 					return -1
 				}
-				groups = append(groups, keyGroup{firstL: -1, firstB: -1})
+				groups = append(groups, keyGroup{h: h, firstL: -1, firstB: -1})
 				slots[s] = int32(len(groups))
 				return int32(len(groups) - 1)
 			}
-			first := ls[groups[g].firstL]
-			if first.h == it.h && bytes.Equal(r.key(first), key) {
+			if groups[g].h == h {
 				return g
 			}
 		}
 	}
 	for i, it := range ls {
-		g := find(it, true)
+		g := find(it.h, true)
 		if groups[g].firstL < 0 {
 			groups[g].firstL = int32(i)
 		}
@@ -170,7 +199,7 @@ func (r *run) refJoin(ls, bs []item, m *matching) []pair {
 	}
 	bg := make([]int32, len(bs))
 	for i, it := range bs {
-		g := find(it, false)
+		g := find(it.h, false)
 		bg[i] = g
 		if g >= 0 {
 			if groups[g].firstB < 0 {
@@ -179,62 +208,84 @@ func (r *run) refJoin(ls, bs []item, m *matching) []pair {
 			groups[g].nB++
 		}
 	}
-	pairs := make([]pair, 0, min(len(ls), len(bs)))
-	var many map[int32][2][]item // members of groups with more than one row on a side
+	var complexGroups []int32
 	for g := range groups {
 		k := &groups[g]
 		switch {
-		case k.nB == 0:
-			// The first ledger row goes on to matching without
-			// reference; every other one is a duplicate (below).
+		case k.nL == 1 && k.nB == 0:
+			// A ledger row without bank reference: matching without reference.
 		case k.nL == 1 && k.nB == 1:
-			l, b := ls[k.firstL].idx, bs[k.firstB].idx
-			m.lOut[l], m.bOut[b] = outRef, outRef
-			pairs = append(pairs, pair{l: l, b: b, byRef: true})
+			m.match(ls[k.firstL].idx, bs[k.firstB].idx, outRef) // checked by the caller
 		default:
-			if many == nil {
-				many = map[int32][2][]item{}
-			}
-			many[int32(g)] = [2][]item{}
+			complexGroups = append(complexGroups, int32(g))
 		}
 	}
+	if len(complexGroups) == 0 {
+		return
+	}
+	// Groups of several rows: split by the actual key bytes, then each key
+	// as the contract says (nearest pair, the rest duplicates).
+	members := map[int32]*[2][]item{}
+	for _, g := range complexGroups {
+		members[g] = &[2][]item{}
+	}
 	for i, it := range ls {
-		g := lg[i]
-		k := &groups[g]
-		if k.nB == 0 && int32(i) != k.firstL {
-			m.lOut[it.idx] = outDup
-		}
-		if members, ok := many[g]; ok {
-			members[0] = append(members[0], it)
-			many[g] = members
+		if mb := members[lg[i]]; mb != nil {
+			mb[0] = append(mb[0], it)
 		}
 	}
 	for i, it := range bs {
-		if members, ok := many[bg[i]]; ok {
-			members[1] = append(members[1], it)
-			many[bg[i]] = members
+		if bg[i] >= 0 {
+			if mb := members[bg[i]]; mb != nil {
+				mb[1] = append(mb[1], it)
+			}
 		}
 	}
-	if len(many) > 0 {
-		gs := make([]int32, 0, len(many))
-		for g := range many {
-			gs = append(gs, g)
-		}
-		slices.Sort(gs) // the pairs' order must not depend on map order
-		for _, g := range gs {
-			members := many[g]
-			bl, bb := r.nearestPair(members[0], members[1])
-			for _, it := range members[0] {
-				m.lOut[it.idx] = outDup
+	for _, g := range complexGroups {
+		mb := members[g]
+		for len(mb[0]) > 0 {
+			key := r.key(mb[0][0])
+			var kl, kb, restL, restB []item
+			for _, it := range mb[0] {
+				if bytes.Equal(r.key(it), key) {
+					kl = append(kl, it)
+				} else {
+					restL = append(restL, it)
+				}
 			}
-			for _, it := range members[1] {
-				m.bOut[it.idx] = outDup
+			for _, it := range mb[1] {
+				if bytes.Equal(r.key(it), key) {
+					kb = append(kb, it)
+				} else {
+					restB = append(restB, it)
+				}
 			}
-			m.lOut[bl], m.bOut[bb] = outRef, outRef
-			pairs = append(pairs, pair{l: bl, b: bb, byRef: true})
+			r.matchKey(kl, kb, m)
+			mb[0], mb[1] = restL, restB
 		}
+		// Bank rows left have references no ledger row carries:
+		// matching without reference.
 	}
-	return pairs
+}
+
+// matchKey decides the rows of one key: the nearest pair is matched, every
+// other row is a duplicate; with no bank row, the first ledger row goes on
+// to matching without reference.
+func (r *run) matchKey(ls, bs []item, m *matching) {
+	if len(bs) == 0 {
+		for _, it := range ls[1:] {
+			m.lOut[it.idx] = outDup
+		}
+		return
+	}
+	bl, bb := r.nearestPair(ls, bs)
+	for _, it := range ls {
+		m.lOut[it.idx] = outDup
+	}
+	for _, it := range bs {
+		m.bOut[it.idx] = outDup
+	}
+	m.match(bl, bb, outRef)
 }
 
 // nearestPair picks, among rows sharing a key, the pair nearest in time,
@@ -289,18 +340,10 @@ func (r *run) matchWithoutReference(ctx context.Context, m *matching) error {
 		}
 	}
 	items, bounds := partitionItems(items, partitionBits(len(items), r.opt.PartitionRows))
-	parts := make([][]pair, len(bounds)-1)
-	err := parallelFor(ctx, r.opt.Workers, len(parts), func(part int) error {
-		parts[part] = r.unrefPartition(items[bounds[part]:bounds[part+1]], m)
+	return parallelFor(ctx, r.opt.Workers, len(bounds)-1, func(part int) error {
+		r.unrefPartition(items[bounds[part]:bounds[part+1]], m)
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for _, ps := range parts {
-		m.pairs = append(m.pairs, ps...)
-	}
-	return nil
 }
 
 // fields returns what matching without reference compares for a row.
@@ -317,7 +360,7 @@ func (r *run) side(s Side) *Txns {
 	return &r.p.Ledger
 }
 
-func (r *run) unrefPartition(items []item, m *matching) []pair {
+func (r *run) unrefPartition(items []item, m *matching) {
 	slices.SortFunc(items, func(a, b item) int {
 		if c := cmp.Compare(a.h, b.h); c != 0 {
 			return c
@@ -367,9 +410,8 @@ func (r *run) unrefPartition(items []item, m *matching) []pair {
 		start = end
 	}
 	for _, pr := range pairs {
-		m.lOut[pr.l], m.bOut[pr.b] = outUnref, outUnref
+		m.match(pr.l, pr.b, outUnref)
 	}
-	return pairs
 }
 
 func (r *run) sameFields(a, b item) bool {

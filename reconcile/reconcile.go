@@ -26,6 +26,9 @@ type Options struct {
 
 	// Faults injects bugs for tests that prove the conservation check.
 	Faults *Faults
+
+	// keyHash replaces the key hash in tests, to force collisions.
+	keyHash func([]byte) uint64
 }
 
 // Faults are deliberate bugs, for tests only.
@@ -103,7 +106,7 @@ func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result
 	}
 	r := &run{p: p, opt: opt, loc: opt.Location, dayr: newDayer(opt.Location), rules: opt.Flows}
 	r.reg = newRegistry(p)
-	m := &matching{lOut: make([]outcome, p.Ledger.N), bOut: make([]outcome, p.Bank.N)}
+	m := newMatching(p)
 	if err := r.matchByReference(ctx, m); err != nil {
 		return nil, fmt.Errorf("platform %s: match by reference: %w", p.ID, err)
 	}
@@ -130,14 +133,11 @@ func (r *run) injectFaults(m *matching) {
 	if f == nil || f.LoseRow == nil {
 		return
 	}
-	kept := m.pairs[:0]
-	for _, pr := range m.pairs {
-		if f.LoseRow(Ledger, int(pr.l)) || f.LoseRow(Bank, int(pr.b)) {
-			continue // the pair is forgotten, its rows with it
+	for l, b := range m.lMatch {
+		if b >= 0 && (f.LoseRow(Ledger, l) || f.LoseRow(Bank, int(b))) {
+			m.lMatch[l] = -1 // the pair is forgotten, its rows with it
 		}
-		kept = append(kept, pr)
 	}
-	m.pairs = kept
 	for i := range m.lOut {
 		if f.LoseRow(Ledger, i) {
 			m.lOut[i] = outIdle // silently dropped: counted as if nothing moved

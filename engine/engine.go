@@ -35,6 +35,11 @@ type Options struct {
 	Workers int          // 0: the number of CPUs
 	Logger  *slog.Logger // nil: discard
 
+	// MemoryBytes is the memory budget of the platforms in flight (0: no
+	// budget): fewer are loaded at once when they are large. The process's
+	// soft memory limit is the caller's to set (cmd/recon does).
+	MemoryBytes int64
+
 	// PartitionRows overrides the rows a matching partition aims at, for
 	// tests that prove the output does not depend on it (0: default).
 	PartitionRows int
@@ -135,7 +140,7 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 	}
 	// Platforms go through load and reconcile one per worker at a time:
 	// a platform's columns live only while it is being reconciled.
-	done, err := reconcilePlatforms(ctx, st, plan, iopt, ropt, opt.Workers, log)
+	done, err := reconcilePlatforms(ctx, st, plan, iopt, ropt, opt.Workers, opt.MemoryBytes, log)
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func readArrow(ctx context.Context, key string, r io.ReaderAt, size int64, s *Sc
 		return err
 	}
 	errs := newErrorList(key, opt.Limits.ErrorsPerObject)
-	b := NewBatch(s)
+	b := opt.batch(s)
 	var firstRow int64
 	for i := range fr.NumRecords() {
 		if err := ctx.Err(); err != nil {

@@ -53,7 +53,7 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 	}
 
 	errs := newErrorList(key, opt.Limits.ErrorsPerObject)
-	b := NewBatch(s)
+	b := opt.batch(s)
 	var firstRow int64
 	for rgi, rg := range f.RowGroups() {
 		if err := ctx.Err(); err != nil {

@@ -17,6 +17,18 @@ type ReadOptions struct {
 	Scale  int    // amount_scale: decimal places money is held at
 	Limits Limits // see DefaultLimits
 	Debug  bool   // add stack traces to errors from reader panics
+	// Batch, when set and of the table's schema, is reused for the
+	// object's rows instead of a new one: a caller reading many objects
+	// keeps its column buffers. Not safe for two reads at once.
+	Batch *Batch
+}
+
+func (o ReadOptions) batch(s *Schema) *Batch {
+	if o.Batch != nil && o.Batch.Schema == s {
+		o.Batch.reset()
+		return o.Batch
+	}
+	return NewBatch(s)
 }
 
 // Format is an input file format.

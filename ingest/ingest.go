@@ -116,20 +116,37 @@ func (p *Plan) SizeBytes(platform string) int64 {
 	return n
 }
 
-// LoadPlatform decodes one platform's objects. Bad objects are rejected
-// (see Loaded.Rejections), not errors; an error means the store failed.
-func LoadPlatform(ctx context.Context, st store.Store, plan *Plan, id string, opt Options) (*Loaded, error) {
-	log := opt.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// Loader decodes platforms one after another, reusing its memory: the
+// platform a Load returns is valid until the next Load. A worker that
+// goes through many platforms keeps one Loader, so its largest arrays are
+// allocated once. Not safe for concurrent use.
+type Loader struct {
+	st      store.Store
+	plan    *Plan
+	opt     Options
+	p       *reconcile.Platform
+	batches map[formats.Table]*formats.Batch // one reusable batch per table
+}
+
+// NewLoader returns a loader of the plan's platforms.
+func NewLoader(st store.Store, plan *Plan, opt Options) *Loader {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	l := &loader{st: st, opt: opt, log: log, p: reconcile.NewPlatform(id), rows: map[string]int64{}}
-	for _, f := range plan.byPlatform[id] {
+	return &Loader{st: st, plan: plan, opt: opt, batches: map[formats.Table]*formats.Batch{}}
+}
+
+// Load decodes one platform's objects. Bad objects are rejected (see
+// Loaded.Rejections), not errors; an error means the store failed.
+func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
+	ld.p = reconcile.NewPlatform(id)
+	l := &loader{st: ld.st, opt: ld.opt, log: ld.opt.Logger, p: ld.p, rows: map[string]int64{}, batches: map[formats.Table]*formats.Batch{}}
+	for _, f := range ld.plan.byPlatform[id] {
 		if err := l.load(ctx, f); err != nil {
 			return nil, err
 		}
 	}
-	log.Debug("platform loaded", "platform", id, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
+	l.log.Debug("platform loaded", "platform", id, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
 	return &Loaded{PlatformInput: PlatformInput{Platform: l.p, Input: l.in}, Objects: l.objects, Rejections: l.rejects, Rows: l.rows}, nil
 }
 
@@ -143,6 +160,7 @@ type loader struct {
 	objects []Object
 	rejects []Rejection
 	rows    map[string]int64
+	batches map[formats.Table]*formats.Batch // one reusable batch per table
 }
 
 // ioErrorReader remembers the first error of the underlying ReaderAt, so
@@ -184,7 +202,12 @@ func (l *loader) load(ctx context.Context, f found) error {
 		hc <- hashed{sum, err}
 	}()
 	mark := l.p.Mark()
-	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits})
+	b := l.batches[f.loc.Table]
+	if b == nil {
+		b = formats.NewBatch(formats.SchemaOf(f.loc.Table))
+		l.batches[f.loc.Table] = b
+	}
+	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: b})
 	h := <-hc
 	if h.err != nil {
 		return fmt.Errorf("ingest: read %s: %w", key, h.err)

@@ -19,7 +19,8 @@ type denseSums struct {
 	names  int
 	groups map[[2]uint32]int
 	keys   [][2]uint32
-	sums   [][]money.Sum
+	small  [][]int64               // sums while they fit an int64
+	big    []map[uint32]*money.Sum // the rest, exactly, by account
 	seen   [][]bool
 	last   [2]uint32
 	lastG  int
@@ -41,7 +42,8 @@ func (d *denseSums) group(key [2]uint32, create bool) int {
 		g = len(d.keys)
 		d.groups[key] = g
 		d.keys = append(d.keys, key)
-		d.sums = append(d.sums, make([]money.Sum, d.names))
+		d.small = append(d.small, make([]int64, d.names))
+		d.big = append(d.big, nil)
 		d.seen = append(d.seen, make([]bool, d.names))
 	}
 	d.last, d.lastG = key, g
@@ -53,7 +55,23 @@ func (d *denseSums) add(key [2]uint32, account uint32, v int64) bool {
 	g := d.group(key, true)
 	first := !d.seen[g][account]
 	d.seen[g][account] = true
-	d.sums[g][account].Add(v)
+	s := d.small[g][account]
+	sum := s + v
+	if (s >= 0) == (v >= 0) && (sum >= 0) != (s >= 0) {
+		// The int64 would wrap: carry the sum exactly in a 128-bit total.
+		if d.big[g] == nil {
+			d.big[g] = map[uint32]*money.Sum{}
+		}
+		b := d.big[g][account]
+		if b == nil {
+			b = new(money.Sum)
+			d.big[g][account] = b
+		}
+		b.Add(s)
+		b.Add(v)
+		sum = 0
+	}
+	d.small[g][account] = sum
 	return first
 }
 
@@ -63,7 +81,12 @@ func (d *denseSums) get(key [2]uint32, account uint32) *money.Sum {
 	if g < 0 || !d.seen[g][account] {
 		return nil
 	}
-	return &d.sums[g][account]
+	var out money.Sum
+	if b := d.big[g][account]; b != nil {
+		out = *b
+	}
+	out.Add(d.small[g][account])
+	return &out
 }
 
 // balances reports BANK_STATEMENT_BREAK, ACCOUNT_BALANCE_MISMATCH,

@@ -143,9 +143,11 @@ func (r *run) flows() {
 	// The fee cap's base: the payer's successful bids, disbursements and
 	// repayments on each loan a fee names.
 	bases := map[payerLoan]*money.Sum{}
+	feePayer := make([]bool, r.p.Names.Len()) // payers of a fee: only their rows need a base lookup
 	for i := range B.N {
 		if B.Status[i] == formats.StatusSuccess && B.Kind[i] == formats.KindFee && B.Loan[i] != 0 {
 			bases[payerLoan{B.Payer[i], B.Loan[i]}] = new(money.Sum)
+			feePayer[B.Payer[i]] = true
 		}
 	}
 	type related struct {
@@ -161,8 +163,10 @@ func (r *run) flows() {
 		}
 		switch B.Kind[i] {
 		case formats.KindBid, formats.KindDisbursement, formats.KindRepayment:
-			if s := bases[payerLoan{B.Payer[i], B.Loan[i]}]; s != nil {
-				s.Add(B.Amount[i])
+			if feePayer[B.Payer[i]] {
+				if s := bases[payerLoan{B.Payer[i], B.Loan[i]}]; s != nil {
+					s.Add(B.Amount[i])
+				}
 			}
 		}
 		if k := B.Kind[i]; (k == formats.KindBid || k == formats.KindDisbursement) && r.reg.isLoan[B.Loan[i]] {

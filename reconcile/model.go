@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/recon-dev/recon/formats"
 )
 
@@ -26,32 +28,89 @@ func (s Side) String() string {
 // Dict interns the names of one platform (accounts, holders, loans,
 // currencies, banks) as dense ids so that columns hold uint32s rather than
 // strings. Id 0 is the empty name. Not safe for concurrent writes.
+//
+// It is an open-addressing table of (hash tag, id) slots over the names:
+// a lookup costs one probe of the slot array and one comparison, with no
+// per-name allocation beyond the name itself.
 type Dict struct {
-	ids   map[string]uint32
 	names []string
+	slots []uint64 // high 32 bits: hash tag; low 32 bits: id+1; 0: empty
+	mask  uint64
 }
 
 // NewDict returns a dictionary holding only the empty name.
 func NewDict() *Dict {
-	return &Dict{ids: map[string]uint32{"": 0}, names: []string{""}}
+	d := &Dict{slots: make([]uint64, 1024), mask: 1023}
+	d.Intern(nil)
+	return d
 }
 
 // Intern returns the id of name, adding it if new.
 func (d *Dict) Intern(name []byte) uint32 {
-	if id, ok := d.ids[string(name)]; ok { // no allocation for the lookup
-		return id
+	h := xxhash.Sum64(name)
+	tag := h >> 32
+	for s := h & d.mask; ; s = (s + 1) & d.mask {
+		e := d.slots[s]
+		if e == 0 {
+			return d.add(name, h, s)
+		}
+		if e>>32 == tag {
+			if id := uint32(e) - 1; d.names[id] == string(name) {
+				return id
+			}
+		}
 	}
-	s := string(name)
+}
+
+// add stores a new name in slot s of the table.
+func (d *Dict) add(name []byte, h, s uint64) uint32 {
 	id := uint32(len(d.names))
-	d.ids[s] = id
-	d.names = append(d.names, s)
+	d.names = append(d.names, string(name))
+	d.slots[s] = (h>>32)<<32 | uint64(id+1)
+	if len(d.names)*2 > len(d.slots) {
+		d.rehash()
+	}
 	return id
+}
+
+// InternAll returns the ids of every value of vals (a dictionary page's
+// values, say), adding the new ones.
+func (d *Dict) InternAll(vals *formats.Strings) []uint32 {
+	ids := make([]uint32, vals.Len())
+	for k := range ids {
+		ids[k] = d.Intern(vals.At(k))
+	}
+	return ids
+}
+
+// rehash doubles the slot array.
+func (d *Dict) rehash() {
+	d.slots = make([]uint64, 2*len(d.slots))
+	d.mask = uint64(len(d.slots) - 1)
+	for id, name := range d.names {
+		h := xxhash.Sum64String(name)
+		s := h & d.mask
+		for d.slots[s] != 0 {
+			s = (s + 1) & d.mask
+		}
+		d.slots[s] = (h>>32)<<32 | uint64(id+1)
+	}
 }
 
 // Find returns the id of name if interned.
 func (d *Dict) Find(name string) (uint32, bool) {
-	id, ok := d.ids[name]
-	return id, ok
+	h := xxhash.Sum64String(name)
+	for s := h & d.mask; ; s = (s + 1) & d.mask {
+		e := d.slots[s]
+		if e == 0 {
+			return 0, false
+		}
+		if e>>32 == h>>32 {
+			if id := uint32(e) - 1; d.names[id] == name {
+				return id, true
+			}
+		}
+	}
 }
 
 // Name returns the name of id.
@@ -118,11 +177,9 @@ func (t *Txns) grow(n int) {
 
 func (t *Txns) truncate(n int) {
 	t.N = n
-	t.ID.Bytes = t.ID.Bytes[:t.ID.Offsets[n]]
-	t.ID.Offsets = t.ID.Offsets[:n+1]
+	truncStrings(&t.ID, n)
 	if t.Side == Bank {
-		t.Ref.Bytes = t.Ref.Bytes[:t.Ref.Offsets[n]]
-		t.Ref.Offsets = t.Ref.Offsets[:n+1]
+		truncStrings(&t.Ref, n)
 		t.Bank = t.Bank[:n]
 	}
 	t.Payer, t.Payee, t.Currency, t.Loan = t.Payer[:n], t.Payee[:n], t.Currency[:n], t.Loan[:n]
@@ -131,6 +188,15 @@ func (t *Txns) truncate(n int) {
 	for len(t.Spans) > 0 && t.Spans[len(t.Spans)-1].Start >= n {
 		t.Spans = t.Spans[:len(t.Spans)-1]
 	}
+}
+
+// truncStrings keeps the first n values.
+func truncStrings(s *formats.Strings, n int) {
+	if len(s.Offsets) == 0 {
+		return
+	}
+	s.Bytes = s.Bytes[:s.Offsets[n]]
+	s.Offsets = s.Offsets[:n+1]
 }
 
 // CustodyBalances are the bank's per-account balances of the day.
@@ -193,6 +259,14 @@ func NewPlatform(id string) *Platform {
 	p.Ledger.Side = Ledger
 	p.Bank.Side = Bank
 	return p
+}
+
+// Reuse empties a platform for another id, keeping the memory of its
+// columns, so that a worker going through many platforms does not
+// allocate (and zero) its largest arrays again for each.
+func (p *Platform) Reuse(id string) {
+	p.Rollback(Mark{})
+	p.ID, p.Names, p.Objects = id, NewDict(), p.Objects[:0]
 }
 
 // Append adds a decoded batch of table rows from object key (obj is its
@@ -321,10 +395,7 @@ func (p *Platform) checkOwner(key, bank string, b *formats.Batch) error {
 // dictionary form is interned once per dictionary entry.
 func (p *Platform) internCol(c *formats.Col, n int, dst []uint32) []uint32 {
 	if c.Dict != nil {
-		ids := make([]uint32, c.Dict.Len())
-		for k := range ids {
-			ids[k] = p.Names.Intern(c.Dict.At(k))
-		}
+		ids := p.Names.InternAll(c.Dict)
 		for _, k := range c.Idx[:n] {
 			if k < 0 {
 				dst = append(dst, 0) // null: the empty name

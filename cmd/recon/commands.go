@@ -77,6 +77,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	failOn := fs.String("fail-on", "", "exit 3 if exceptions of this severity or worse exist: critical, high, medium, low, info")
 	printConfig := fs.Bool("print-config", false, "print the effective configuration and exit")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	memFlag := fs.String("memory-limit", "", "memory the run may use, e.g. 4GiB (default: half the machine's RAM)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -110,6 +111,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	memLimit, err := memoryLimit(*memFlag)
+	if err != nil {
+		return err
+	}
 	st, err := store.OpenURL(ctx, *root, os.Getenv)
 	if err != nil {
 		return err
@@ -121,7 +126,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		defer stopProfile()
 	}
-	out, err := engine.Run(ctx, engine.Options{Store: st, Date: *date, Config: cfg, Workers: *workers, Logger: log})
+	out, err := engine.Run(ctx, engine.Options{Store: st, Date: *date, Config: cfg, Workers: *workers, Logger: log, MemoryBytes: memLimit})
 	if err != nil {
 		return err
 	}

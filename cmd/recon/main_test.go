@@ -120,3 +120,19 @@ func TestExitCodes(t *testing.T) {
 		})
 	}
 }
+
+func TestParseBytes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+	}{{"4GiB", 4 << 30}, {"512MiB", 512 << 20}, {"2G", 2 << 30}, {"3GB", 3e9}, {"1024", 1024}, {" 7 KiB", 7 << 10}} {
+		if got, err := parseBytes(c.in); err != nil || got != c.want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"", "x", "-1G", "0", "1.5G", "99999999999T"} {
+		if _, err := parseBytes(bad); err == nil {
+			t.Errorf("parseBytes(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// defaultMemoryFraction of the machine's RAM is the default memory limit:
+// room for the operating system's page cache, which keeps re-read inputs
+// fast, and for whatever else runs beside the nightly job.
+const defaultMemoryFraction = 0.5
+
+// parseBytes reads a size: a number of bytes with an optional unit (KiB,
+// MiB, GiB, TiB, or KB, MB, GB, TB as powers of 1000; K, M, G, T as
+// powers of 1024).
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+		{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 4GiB or 512MiB", s)
+	}
+	return n * mult, nil
+}
+
+// totalRAM returns the machine's physical memory, or 0 if unknown.
+func totalRAM() int64 {
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err != nil {
+		return 0
+	}
+	return int64(si.Totalram) * int64(si.Unit)
+}
+
+// memoryLimit resolves --memory-limit and sets it as the Go runtime's soft
+// limit, so that the garbage collector works harder before the process
+// grows past it; the engine also plans the platforms in flight within it.
+func memoryLimit(flag string) (int64, error) {
+	var limit int64
+	if flag == "" {
+		limit = int64(float64(totalRAM()) * defaultMemoryFraction)
+		if limit <= 0 {
+			limit = 4 << 30
+		}
+	} else {
+		var err error
+		if limit, err = parseBytes(flag); err != nil {
+			return 0, usagef("--memory-limit: %v", err)
+		}
+	}
+	debug.SetMemoryLimit(limit)
+	return limit, nil
+}

@@ -1,0 +1,112 @@
+package reconcile
+
+import (
+	"fmt"
+	"math/big"
+	"testing"
+
+	"github.com/recon-dev/recon/formats"
+)
+
+func TestDict(t *testing.T) {
+	d := NewDict()
+	if d.Len() != 1 || d.Intern(nil) != 0 || d.Name(0) != "" {
+		t.Fatal("empty name is not id 0")
+	}
+	for i := range 100_000 {
+		if id := d.Intern([]byte(fmt.Sprint("acct-", i))); id != uint32(i+1) {
+			t.Fatalf("name %d got id %d", i, id)
+		}
+	}
+	for i := range 100_000 {
+		name := fmt.Sprint("acct-", i)
+		if id := d.Intern([]byte(name)); id != uint32(i+1) || d.Name(id) != name {
+			t.Fatalf("again %d: %d", i, id)
+		}
+		if id, ok := d.Find(name); !ok || id != uint32(i+1) {
+			t.Fatalf("find %d: %d %v", i, id, ok)
+		}
+	}
+	if _, ok := d.Find("nobody"); ok {
+		t.Fatal("found a name never interned")
+	}
+}
+
+func BenchmarkDictIntern(b *testing.B) {
+	names := make([][]byte, 200_000)
+	for i := range names {
+		names[i] = []byte(fmt.Sprintf("P001-INV-%06d", i))
+	}
+	d := NewDict()
+	for _, n := range names {
+		d.Intern(n)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		d.Intern(names[(i*7919)%len(names)])
+	}
+}
+
+func TestDictInternAll(t *testing.T) {
+	d := NewDict()
+	var want []string
+	for round := range 4 {
+		var vals formats.Strings
+		for i := range 3000 {
+			name := fmt.Sprint("n-", (i*7+round*1000)%5000)
+			vals.AppendString(name)
+			if i%100 == 0 {
+				d.Intern([]byte(fmt.Sprint("single-", round, "-", i))) // mixed with single interns
+			}
+		}
+		vals.AppendString("n-1") // a repeat within the batch
+		ids := d.InternAll(&vals)
+		for k := range vals.Len() {
+			if d.Name(ids[k]) != vals.String(k) {
+				t.Fatalf("round %d value %d: id %d is %q, want %q", round, k, ids[k], d.Name(ids[k]), vals.String(k))
+			}
+			if id, _ := d.Find(vals.String(k)); id != ids[k] {
+				t.Fatalf("round %d: InternAll and Find disagree on %q", round, vals.String(k))
+			}
+		}
+		want = append(want, vals.String(0))
+	}
+	seen := map[string]bool{}
+	for id := range d.Len() {
+		if seen[d.Name(uint32(id))] {
+			t.Fatalf("name %q interned twice", d.Name(uint32(id)))
+		}
+		seen[d.Name(uint32(id))] = true
+	}
+}
+
+func BenchmarkDictInternAll(b *testing.B) {
+	var vals formats.Strings
+	for i := range 100_000 {
+		vals.AppendString(fmt.Sprintf("P001-INV-%06d", (i*7919)%100_000))
+	}
+	d := NewDict()
+	d.InternAll(&vals)
+	b.ResetTimer()
+	for range b.N {
+		d.InternAll(&vals)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*vals.Len()), "ns/name")
+}
+
+func TestDenseSumsOverflow(t *testing.T) {
+	d := newDenseSums(3)
+	const max = 999_999_999_999_999_999
+	for range 20 {
+		d.add([2]uint32{1, 1}, 2, max)
+	}
+	d.add([2]uint32{1, 1}, 2, -5)
+	got := d.get([2]uint32{1, 1}, 2).Big()
+	want := new(big.Int).Sub(new(big.Int).Mul(big.NewInt(max), big.NewInt(20)), big.NewInt(5))
+	if got.Cmp(want) != 0 {
+		t.Fatalf("sum %s, want %s", got, want)
+	}
+	if d.get([2]uint32{1, 1}, 1) != nil || d.get([2]uint32{9, 9}, 2) != nil {
+		t.Fatal("unset sums present")
+	}
+}

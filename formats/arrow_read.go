@@ -53,6 +53,9 @@ func readArrow(ctx context.Context, key string, r io.ReaderAt, size int64, s *Sc
 		b.Len = int(n)
 		b.FirstRow = firstRow
 		b.RowGroup = i
+		if opt.Prepare != nil {
+			opt.Prepare(b)
+		}
 		for _, c := range cols {
 			arr := rec.Column(c.field)
 			if arr.Len() != int(n) {

@@ -60,6 +60,29 @@ type Col struct {
 	Int  []int64
 	Dict *Strings
 	Idx  []int32
+	// Installed marks Str or Int as the consumer's own array, put there
+	// by a Prepare hook (see ReadOptions.Prepare); Base is the number of
+	// values it held before the batch's rows, which follow.
+	Installed bool
+	Base      int
+}
+
+// Ints returns the batch's values of an Int column (after Base, when the
+// consumer's array is installed).
+func (c *Col) Ints() []int64 { return c.Int[c.Base:] }
+
+// Install makes the consumer's array the destination of a column for the
+// next batch (from a ReadOptions.Prepare hook).
+func (c *Col) Install(str *Strings, ints []int64) {
+	c.Installed = true
+	if str != nil {
+		c.Str, c.Base = *str, str.Len()
+		if len(c.Str.Offsets) == 0 {
+			c.Str.Offsets = append(c.Str.Offsets, 0)
+		}
+	} else {
+		c.Int, c.Base = ints, len(ints)
+	}
 }
 
 // At returns string value r of the column in either form.
@@ -117,6 +140,10 @@ func (b *Batch) reset() {
 	b.Len = 0
 	for i := range b.Cols {
 		c := &b.Cols[i]
+		if c.Installed {
+			// The consumer's array: not ours to truncate or keep.
+			c.Str, c.Int, c.Base, c.Installed = Strings{}, nil, 0, false
+		}
 		c.Str.Reset()
 		c.Int = c.Int[:0]
 		c.Dict, c.Idx = nil, c.Idx[:0]

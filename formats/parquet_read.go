@@ -60,11 +60,14 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 			return err
 		}
 		b.reset()
-		b.reserve(cols, int(rg.NumRows()), meta.RowGroups[rgi].Columns)
 		b.Len = int(rg.NumRows())
 		b.FirstRow = firstRow
 		b.ObjectRows = f.NumRows()
 		b.RowGroup = rgi
+		if opt.Prepare != nil {
+			opt.Prepare(b)
+		}
+		b.reserve(cols, b.Len, meta.RowGroups[rgi].Columns)
 		chunks := rg.ColumnChunks()
 		for _, c := range cols {
 			if lim := opt.Limits.ColumnChunkBytes; lim > 0 {
@@ -148,9 +151,9 @@ func colLen(col Column, c *Col) int {
 		return -1
 	}
 	if isStringType(col.Type) && col.Type != Enum {
-		return c.strLen()
+		return c.strLen() - c.Base
 	}
-	return len(c.Int)
+	return len(c.Int) - c.Base
 }
 
 // pqCol binds a schema column to a leaf column of the file.
@@ -329,7 +332,7 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 	cs.state = make([]uint8, pv.n)
 	cs.val = make([]int64, pv.n)
 	cs.err = make([]error, pv.n)
-	if isStringType(c.col.Type) && c.col.Type != Enum && !c.col.Discard && s.out.Str.Len() == 0 && s.out.Dict == nil {
+	if isStringType(c.col.Type) && c.col.Type != Enum && !c.col.Discard && !s.out.Installed && s.out.Str.Len() == 0 && s.out.Dict == nil {
 		// The column is still empty in this batch: hand it out as the
 		// dictionary and indexes.
 		cs.dictForm = true

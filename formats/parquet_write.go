@@ -71,7 +71,17 @@ func NewTableWriter[T any](w io.Writer, t Table, scale int, version string) *par
 
 // WriteTable writes rows as one Parquet file of table t.
 func WriteTable[T any](w io.Writer, t Table, scale int, version string, rows []T) error {
-	pw := NewTableWriter[T](w, t, scale, version)
+	return WriteTableRowGroups(w, t, scale, version, rows, rowsPerRowGroup)
+}
+
+// WriteTableRowGroups is WriteTable with row groups of at most
+// rowsPerGroup rows.
+func WriteTableRowGroups[T any](w io.Writer, t Table, scale int, version string, rows []T, rowsPerGroup int64) error {
+	pw := parquet.NewGenericWriter[T](w, TableSchema(t, scale),
+		parquet.Compression(&parquet.Zstd),
+		parquet.MaxRowsPerRowGroup(rowsPerGroup),
+		parquet.CreatedBy(createdByApp, version, ""),
+	)
 	if _, err := pw.Write(rows); err != nil {
 		return fmt.Errorf("write %s: %w", SchemaOf(t).Name, err)
 	}

@@ -21,6 +21,13 @@ type ReadOptions struct {
 	// object's rows instead of a new one: a caller reading many objects
 	// keeps its column buffers. Not safe for two reads at once.
 	Batch *Batch
+	// Prepare, when set, is called for each batch before its rows are
+	// decoded (Len, FirstRow, RowGroup and ObjectRows set). It may install
+	// the consumer's own arrays as a column's Str or Int, with Base set to
+	// their length: the reader then appends the batch's values to them, and
+	// the consumer takes them back in the callback, never copying. Values
+	// of a batch that fails are appended past what the consumer kept.
+	Prepare func(*Batch)
 }
 
 func (o ReadOptions) batch(s *Schema) *Batch {

@@ -257,6 +257,7 @@ func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Loca
 	}
 	objIdx := p.AddObject(key)
 	src := &ioErrorReader{r: r}
+	opt.Prepare = p.Prepare
 	err := formats.Read(ctx, key, src, size, formats.SchemaOf(loc.Table), opt, func(b *formats.Batch) error {
 		if err := p.Append(objIdx, key, loc.BankID, b); err != nil {
 			return err
@@ -264,7 +265,7 @@ func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Loca
 		rows += int64(b.Len)
 		if amountCol >= 0 {
 			in.Rows[side] += int64(b.Len)
-			for _, v := range b.Cols[amountCol].Int {
+			for _, v := range b.Cols[amountCol].Ints() {
 				in.Amount[side].Add(v)
 			}
 		}

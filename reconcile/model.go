@@ -437,33 +437,84 @@ func appendU8(dst []uint8, src []int64) []uint8 {
 	return dst
 }
 
-func (p *Platform) appendTxns(t *Txns, obj int, b *formats.Batch) {
-	n := b.Len
-	if n == 0 {
+// txnCols are the positions of a transaction table's columns.
+type txnCols struct{ id, ref, payer, payee, amount, fee, currency, kind, status, booked, loan int }
+
+func txnColsOf(side Side) txnCols {
+	if side == Bank {
+		return txnCols{formats.CTBankTxnID, formats.CTPlatformTxnID, formats.CTPayer, formats.CTPayee, formats.CTAmount, formats.CTFee,
+			formats.CTCurrency, formats.CTKind, formats.CTStatus, formats.CTBookedAt, formats.CTLoanID}
+	}
+	return txnCols{formats.LTTxnID, -1, formats.LTPayer, formats.LTPayee, formats.LTAmount, formats.LTFee,
+		formats.LTCurrency, formats.LTKind, formats.LTStatus, formats.LTBookedAt, formats.LTLoanID}
+}
+
+// Prepare is a formats.ReadOptions.Prepare hook: for transaction tables it
+// installs the platform's own id, amount, fee and time arrays as the
+// batch's destination, so the reader appends to them with no copy.
+func (p *Platform) Prepare(b *formats.Batch) {
+	var t *Txns
+	switch b.Schema.Table {
+	case formats.CustodyTransactions:
+		t = &p.Bank
+	case formats.LedgerTransactions:
+		t = &p.Ledger
+	default:
 		return
 	}
 	if b.FirstRow == 0 && b.ObjectRows > 0 {
 		t.grow(int(b.ObjectRows)) // once per object: no doubling copies
 	}
-	t.Spans = addSpan(t.Spans, obj, t.N)
-	var c struct{ id, payer, payee, amount, fee, currency, kind, status, booked, loan int }
-	if t.Side == Bank {
-		c.id, c.payer, c.payee, c.amount, c.fee = formats.CTBankTxnID, formats.CTPayer, formats.CTPayee, formats.CTAmount, formats.CTFee
-		c.currency, c.kind, c.status, c.booked, c.loan = formats.CTCurrency, formats.CTKind, formats.CTStatus, formats.CTBookedAt, formats.CTLoanID
-		appendStrings(&t.Ref, &b.Cols[formats.CTPlatformTxnID], n)
-		t.Bank = p.internCol(&b.Cols[formats.CTBankID], n, t.Bank)
-	} else {
-		c.id, c.payer, c.payee, c.amount, c.fee = formats.LTTxnID, formats.LTPayer, formats.LTPayee, formats.LTAmount, formats.LTFee
-		c.currency, c.kind, c.status, c.booked, c.loan = formats.LTCurrency, formats.LTKind, formats.LTStatus, formats.LTBookedAt, formats.LTLoanID
+	c := txnColsOf(t.Side)
+	b.Cols[c.id].Install(&t.ID, nil)
+	if c.ref >= 0 {
+		b.Cols[c.ref].Install(&t.Ref, nil)
 	}
-	appendStrings(&t.ID, &b.Cols[c.id], n)
+	b.Cols[c.amount].Install(nil, t.Amount)
+	b.Cols[c.fee].Install(nil, t.Fee)
+	b.Cols[c.booked].Install(nil, t.BookedAt)
+}
+
+// takeStrings takes a string column back from a batch: the installed
+// array, or a copy of the batch's own values.
+func takeStrings(dst *formats.Strings, c *formats.Col, n int) {
+	if c.Installed && c.Dict == nil {
+		*dst = c.Str
+		return
+	}
+	appendStrings(dst, c, n)
+}
+
+// takeInts takes an int column back from a batch.
+func takeInts(dst []int64, c *formats.Col) []int64 {
+	if c.Installed {
+		return c.Int
+	}
+	return append(dst, c.Int...)
+}
+
+func (p *Platform) appendTxns(t *Txns, obj int, b *formats.Batch) {
+	n := b.Len
+	if n == 0 {
+		return
+	}
+	if b.FirstRow == 0 && b.ObjectRows > 0 && !b.Cols[txnColsOf(t.Side).amount].Installed {
+		t.grow(int(b.ObjectRows)) // once per object: no doubling copies
+	}
+	t.Spans = addSpan(t.Spans, obj, t.N)
+	c := txnColsOf(t.Side)
+	if c.ref >= 0 {
+		takeStrings(&t.Ref, &b.Cols[c.ref], n)
+		t.Bank = p.internCol(&b.Cols[formats.CTBankID], n, t.Bank)
+	}
+	takeStrings(&t.ID, &b.Cols[c.id], n)
 	t.Payer = p.internCol(&b.Cols[c.payer], n, t.Payer)
 	t.Payee = p.internCol(&b.Cols[c.payee], n, t.Payee)
 	t.Currency = p.internCol(&b.Cols[c.currency], n, t.Currency)
 	t.Loan = p.internCol(&b.Cols[c.loan], n, t.Loan)
-	t.Amount = append(t.Amount, b.Cols[c.amount].Int...)
-	t.Fee = append(t.Fee, b.Cols[c.fee].Int...)
-	t.BookedAt = append(t.BookedAt, b.Cols[c.booked].Int...)
+	t.Amount = takeInts(t.Amount, &b.Cols[c.amount])
+	t.Fee = takeInts(t.Fee, &b.Cols[c.fee])
+	t.BookedAt = takeInts(t.BookedAt, &b.Cols[c.booked])
 	t.Kind = appendU8(t.Kind, b.Cols[c.kind].Int)
 	t.Status = appendU8(t.Status, b.Cols[c.status].Int)
 	t.N += n

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -29,18 +30,27 @@ func (s Side) String() string {
 // currencies, banks) as dense ids so that columns hold uint32s rather than
 // strings. Id 0 is the empty name. Not safe for concurrent writes.
 //
-// It is an open-addressing table of (hash tag, id) slots over the names:
-// a lookup costs one probe of the slot array and one comparison, with no
-// per-name allocation beyond the name itself.
+// It is an open-addressing table whose slots hold a hash tag, the id and
+// where the name's bytes are in one arena: a lookup reads one slot and
+// compares against the arena, two memory accesses, with no per-name
+// allocation but the string Name hands out.
 type Dict struct {
 	names []string
-	slots []uint64 // high 32 bits: hash tag; low 32 bits: id+1; 0: empty
+	arena []byte
+	slots []dictSlot
 	mask  uint64
+}
+
+// dictSlot is a table slot; id1 is the id plus one (0: empty).
+type dictSlot struct {
+	tag, id1 uint32
+	off      uint32 // the name's bytes: arena[off : off+n]
+	n        uint32
 }
 
 // NewDict returns a dictionary holding only the empty name.
 func NewDict() *Dict {
-	d := &Dict{slots: make([]uint64, 1024), mask: 1023}
+	d := &Dict{slots: make([]dictSlot, 1024), mask: 1023}
 	d.Intern(nil)
 	return d
 }
@@ -48,30 +58,68 @@ func NewDict() *Dict {
 // Intern returns the id of name, adding it if new.
 func (d *Dict) Intern(name []byte) uint32 {
 	h := xxhash.Sum64(name)
-	tag := h >> 32
+	tag := uint32(h >> 32)
 	for s := h & d.mask; ; s = (s + 1) & d.mask {
-		e := d.slots[s]
-		if e == 0 {
-			return d.add(name, h, s)
+		e := &d.slots[s]
+		if e.id1 == 0 {
+			return d.add(name, tag, s)
 		}
-		if e>>32 == tag {
-			if id := uint32(e) - 1; d.names[id] == string(name) {
-				return id
-			}
+		if e.tag == tag && bytes.Equal(d.arena[e.off:e.off+e.n], name) {
+			return e.id1 - 1
 		}
 	}
 }
 
 // add stores a new name in slot s of the table.
-func (d *Dict) add(name []byte, h, s uint64) uint32 {
+func (d *Dict) add(name []byte, tag uint32, s uint64) uint32 {
 	id := uint32(len(d.names))
+	off := uint32(len(d.arena))
+	d.arena = append(d.arena, name...)
 	d.names = append(d.names, string(name))
-	d.slots[s] = (h>>32)<<32 | uint64(id+1)
+	d.slots[s] = dictSlot{tag: tag, id1: id + 1, off: off, n: uint32(len(name))}
 	if len(d.names)*2 > len(d.slots) {
 		d.rehash()
 	}
 	return id
 }
+
+// rehash doubles the slot array.
+func (d *Dict) rehash() {
+	old := d.slots
+	d.slots = make([]dictSlot, 2*len(old))
+	d.mask = uint64(len(d.slots) - 1)
+	for _, e := range old {
+		if e.id1 == 0 {
+			continue
+		}
+		s := xxhash.Sum64(d.arena[e.off:e.off+e.n]) & d.mask
+		for d.slots[s].id1 != 0 {
+			s = (s + 1) & d.mask
+		}
+		d.slots[s] = e
+	}
+}
+
+// Find returns the id of name if interned.
+func (d *Dict) Find(name string) (uint32, bool) {
+	h := xxhash.Sum64String(name)
+	tag := uint32(h >> 32)
+	for s := h & d.mask; ; s = (s + 1) & d.mask {
+		e := &d.slots[s]
+		if e.id1 == 0 {
+			return 0, false
+		}
+		if e.tag == tag && string(d.arena[e.off:e.off+e.n]) == name {
+			return e.id1 - 1, true
+		}
+	}
+}
+
+// Name returns the name of id.
+func (d *Dict) Name(id uint32) string { return d.names[id] }
+
+// Len returns the number of names, the empty one included.
+func (d *Dict) Len() int { return len(d.names) }
 
 // InternAll returns the ids of every value of vals (a dictionary page's
 // values, say), adding the new ones.
@@ -82,42 +130,6 @@ func (d *Dict) InternAll(vals *formats.Strings) []uint32 {
 	}
 	return ids
 }
-
-// rehash doubles the slot array.
-func (d *Dict) rehash() {
-	d.slots = make([]uint64, 2*len(d.slots))
-	d.mask = uint64(len(d.slots) - 1)
-	for id, name := range d.names {
-		h := xxhash.Sum64String(name)
-		s := h & d.mask
-		for d.slots[s] != 0 {
-			s = (s + 1) & d.mask
-		}
-		d.slots[s] = (h>>32)<<32 | uint64(id+1)
-	}
-}
-
-// Find returns the id of name if interned.
-func (d *Dict) Find(name string) (uint32, bool) {
-	h := xxhash.Sum64String(name)
-	for s := h & d.mask; ; s = (s + 1) & d.mask {
-		e := d.slots[s]
-		if e == 0 {
-			return 0, false
-		}
-		if e>>32 == h>>32 {
-			if id := uint32(e) - 1; d.names[id] == name {
-				return id, true
-			}
-		}
-	}
-}
-
-// Name returns the name of id.
-func (d *Dict) Name(id uint32) string { return d.names[id] }
-
-// Len returns the number of names, the empty one included.
-func (d *Dict) Len() int { return len(d.names) }
 
 // Span records where one input object's rows start in a table.
 type Span struct {

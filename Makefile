@@ -8,6 +8,7 @@ TOOLS     := $(CACHE)/bin
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME  ?= 20s
 BENCH_ROWS ?= 10000000
+BENCH_RUNS ?= 3
 
 .PHONY: all build demo test test-short lint fmt vet staticcheck tidy-check minio bench bench-go fuzz clean
 
@@ -56,9 +57,15 @@ minio:
 	@mkdir -p $(CACHE)
 	@scripts/minio.sh >/dev/null
 
+## bench: the Go benchmarks of the hot paths, then recon against DuckDB on
+## a generated store of BENCH_ROWS transactions a side (cached in
+## .cache/bench); the last line reads ratio_time=R ratio_rss=M rows=N
+bench: build bench-go
+	cd bench && CGO_ENABLED=1 $(GO) run . -recon ../$(BIN) -rows $(BENCH_ROWS) -runs $(BENCH_RUNS)
+
 ## bench-go: the Go benchmarks of the hot paths
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

@@ -157,9 +157,15 @@ func (r *run) flows() {
 	}
 	relatedLoans := map[uint32]*related{}
 	var relatedOrder []uint32
+	var fees []int // fee rows: checked once every base is summed
 	for i := range B.N {
 		if B.Status[i] != formats.StatusSuccess {
 			continue
+		}
+		if B.Kind[i] == formats.KindFee {
+			fees = append(fees, i)
+		} else {
+			r.checkFlow(i, bases)
 		}
 		switch B.Kind[i] {
 		case formats.KindBid, formats.KindDisbursement, formats.KindRepayment:
@@ -185,10 +191,7 @@ func (r *run) flows() {
 			}
 		}
 	}
-	for i := range B.N {
-		if B.Status[i] != formats.StatusSuccess {
-			continue
-		}
+	for _, i := range fees {
 		r.checkFlow(i, bases)
 	}
 	slices.SortFunc(relatedOrder, func(a, b uint32) int { return strings.Compare(r.name(a), r.name(b)) })

@@ -68,9 +68,11 @@ type item struct {
 	side Side
 }
 
-// partitionItems scatters items into 2^bits partitions by the top bits of
-// their hash (a radix pass: one count, one copy). It returns the items and
-// the partition bounds.
+// partitionItems groups items in place into 2^bits partitions by the top
+// bits of their hash (one counting pass, then cycles of swaps: American
+// flag sort, no second array). Within a partition the items keep no
+// particular order, so callers that need input order sort or use indexes.
+// It returns the items and the partition bounds.
 func partitionItems(items []item, bits uint) ([]item, []int) {
 	nparts := 1 << bits
 	bounds := make([]int, nparts+1)
@@ -85,14 +87,21 @@ func partitionItems(items []item, bits uint) ([]item, []int) {
 	for p := 1; p <= nparts; p++ {
 		bounds[p] += bounds[p-1]
 	}
-	out := make([]item, len(items))
 	next := slices.Clone(bounds[:nparts])
-	for _, it := range items {
-		p := it.h >> shift
-		out[next[p]] = it
-		next[p]++
+	for p := range nparts {
+		for next[p] < bounds[p+1] {
+			it := items[next[p]]
+			q := int(it.h >> shift)
+			if q == p {
+				next[p]++
+				continue
+			}
+			// Put it where it belongs and take what was there.
+			items[next[p]], items[next[q]] = items[next[q]], it
+			next[q]++
+		}
 	}
-	return out, bounds
+	return items, bounds
 }
 
 // matchByReference pairs bank rows with ledger rows whose txn_id equals
@@ -158,7 +167,7 @@ type keyGroup struct {
 	nL, nB         int32
 }
 
-// refJoin matches one partition: ledger and bank items in input order.
+// refJoin matches one partition.
 func (r *run) refJoin(ls, bs []item, m *matching) {
 	if len(ls) == 0 {
 		return // bank references that name nothing: matching without reference
@@ -241,8 +250,12 @@ func (r *run) refJoin(ls, bs []item, m *matching) {
 			}
 		}
 	}
+	byIdx := func(a, b item) int { return cmp.Compare(a.idx, b.idx) }
 	for _, g := range complexGroups {
 		mb := members[g]
+		// Partitions do not keep input order; the rules below need it.
+		slices.SortFunc(mb[0], byIdx)
+		slices.SortFunc(mb[1], byIdx)
 		for len(mb[0]) > 0 {
 			key := r.key(mb[0][0])
 			var kl, kb, restL, restB []item

@@ -5,42 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/recon-dev/recon/store"
 	"github.com/recon-dev/recon/store/miniotest"
 )
-
-// renderPolicy reads deploy/policy-NAME.json and fills in its placeholders.
-func renderPolicy(t *testing.T, name string, vars map[string]string) []byte {
-	t.Helper()
-	root, err := miniotest.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(root, "deploy", "policy-"+name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	for k, v := range vars {
-		s = strings.ReplaceAll(s, "${"+k+"}", v)
-	}
-	if strings.Contains(s, "${") {
-		t.Fatalf("policy %s has a placeholder left: %s", name, s)
-	}
-	if !json.Valid([]byte(s)) {
-		t.Fatalf("policy %s is not valid JSON", name)
-	}
-	return []byte(s)
-}
 
 // TestIAMPolicies checks the policies of deploy/ on MinIO: each role can do
 // what it needs and nothing else.
@@ -75,9 +47,9 @@ func testIAM(t *testing.T, srv *miniotest.Server, id, prefix string) {
 		return m
 	}
 	root := newS3(t, s3Config(srv, srv.AccessKey, srv.SecretKey), srv.Bucket, prefix)
-	bank1 := user("bank-B1", renderPolicy(t, "bank", bankVars("B1")))
-	engine := user("engine", renderPolicy(t, "engine", vars))
-	auditor := user("auditor", renderPolicy(t, "auditor", vars))
+	bank1 := user("bank-B1", miniotest.Policy(t, "bank", bankVars("B1")))
+	engine := user("engine", miniotest.Policy(t, "engine", vars))
+	auditor := user("auditor", miniotest.Policy(t, "auditor", vars))
 
 	const (
 		d       = "date=2026-11-26"

@@ -13,7 +13,7 @@ import (
 //   - s3://BUCKET[/PREFIX]: that prefix of an S3 bucket (S3), with its
 //     settings read through getenv by S3ConfigFromEnv (AWS_ACCESS_KEY_ID,
 //     AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
-//     AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL).
+//     AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS).
 //
 // Commands pass os.Getenv; tests pass a lookup in a map. A nil getenv reads
 // no variable (anonymous requests to AWS). OpenURL makes no request: a
@@ -28,6 +28,11 @@ func OpenURL(ctx context.Context, root string, getenv func(string) string) (Stor
 		}
 		if strings.ContainsAny(rest, "?#") {
 			return nil, fmt.Errorf("store URL %q: no query or fragment allowed", root)
+		}
+		if getenv != nil {
+			if _, err := parseMaxAttempts(strings.TrimSpace(getenv("AWS_MAX_ATTEMPTS"))); err != nil {
+				return nil, err
+			}
 		}
 		return NewS3(S3ConfigFromEnv(getenv), bucket, prefix)
 	}

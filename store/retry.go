@@ -114,10 +114,14 @@ var transientCodes = map[string]bool{
 	"XMinioServerNotInitialized": true,
 }
 
+// statusClientClosedRequest is the non-standard HTTP status 499.
+const statusClientClosedRequest = 499
+
 // isTransient reports whether err may pass if the request is sent again:
-// a network failure, a response cut short, HTTP 5xx/408/429 or an S3 code
-// such as SlowDown. Client errors (4xx: AccessDenied, NoSuchKey, ...),
-// certificate problems and context errors are not.
+// a network failure, a response cut short, HTTP 5xx/408/429, 499 from a
+// server shutting down, or an S3 code such as SlowDown. Other client
+// errors (4xx: AccessDenied, NoSuchKey, ...), certificate problems and
+// context errors are not.
 func isTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
@@ -131,6 +135,11 @@ func isTransient(err error) bool {
 		case s == http.StatusNotImplemented, s == http.StatusHTTPVersionNotSupported:
 			return false
 		case s >= 500, s == http.StatusRequestTimeout, s == http.StatusTooManyRequests:
+			return true
+		case s == statusClientClosedRequest:
+			// MinIO answers the requests in flight when it shuts down with
+			// 499 ("client closed request"), though the client closed
+			// nothing: the server is going, as with a refused connection.
 			return true
 		}
 		return false

@@ -30,6 +30,7 @@ func TestIsTransient(t *testing.T) {
 		{s3(502, "502 Bad Gateway"), true},
 		{s3(429, "TooManyRequests"), true},
 		{s3(408, ""), true},
+		{s3(499, "499 status code 499"), true}, // MinIO shutting down
 		{s3(501, "NotImplemented"), false},
 		{s3(403, "AccessDenied"), false},
 		{s3(403, "SignatureDoesNotMatch"), false},

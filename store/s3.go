@@ -61,7 +61,7 @@ type S3Config struct {
 	PartSize uint64
 
 	// Retries. Every request is tried up to MaxAttempts times while it fails
-	// with a transient error (network error, HTTP 5xx, 408, 429, SlowDown,
+	// with a transient error (network error, HTTP 5xx, 408, 429, 499, SlowDown,
 	// RequestTimeout, a response body cut short), never on another error
 	// (AccessDenied, NoSuchKey, any other 4xx) and never once ctx is done.
 	// Between attempts it waits RetryBaseDelay·2^(attempt-1), capped at
@@ -82,8 +82,9 @@ type S3Config struct {
 // S3ConfigFromEnv reads the conventional AWS variables through getenv
 // (os.Getenv in a command, a map in a test; nil reads nothing):
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION
-// (else AWS_DEFAULT_REGION), and the endpoint from AWS_ENDPOINT_URL_S3, else
-// AWS_ENDPOINT_URL.
+// (else AWS_DEFAULT_REGION), the endpoint from AWS_ENDPOINT_URL_S3, else
+// AWS_ENDPOINT_URL, and MaxAttempts from AWS_MAX_ATTEMPTS (a whole number,
+// at least 1; anything else leaves the default, and OpenURL refuses it).
 func S3ConfigFromEnv(getenv func(string) string) S3Config {
 	get := func(name string) string {
 		if getenv == nil {
@@ -99,13 +100,27 @@ func S3ConfigFromEnv(getenv func(string) string) S3Config {
 		}
 		return ""
 	}
+	attempts, _ := parseMaxAttempts(get("AWS_MAX_ATTEMPTS"))
 	return S3Config{
+		MaxAttempts:     attempts,
 		Endpoint:        first("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
 		Region:          first("AWS_REGION", "AWS_DEFAULT_REGION"),
 		AccessKeyID:     get("AWS_ACCESS_KEY_ID"),
 		SecretAccessKey: get("AWS_SECRET_ACCESS_KEY"),
 		SessionToken:    get("AWS_SESSION_TOKEN"),
 	}
+}
+
+// parseMaxAttempts reads AWS_MAX_ATTEMPTS: "" is 0 (the default).
+func parseMaxAttempts(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 100 {
+		return 0, fmt.Errorf("AWS_MAX_ATTEMPTS=%q: want a whole number of attempts from 1 to 100", v)
+	}
+	return n, nil
 }
 
 // String describes the configuration without its credentials.

@@ -84,6 +84,17 @@ func TestS3ConfigFromEnv(t *testing.T) {
 	if got.Endpoint != "https://s3-specific:9443" || got.Region != "cn-north-1" {
 		t.Errorf("AWS_ENDPOINT_URL_S3 and AWS_REGION take precedence: got %q %q", got.Endpoint, got.Region)
 	}
+	if got.MaxAttempts != 0 {
+		t.Errorf("MaxAttempts without AWS_MAX_ATTEMPTS = %d, want 0 (the default)", got.MaxAttempts)
+	}
+	env["AWS_MAX_ATTEMPTS"] = " 2 "
+	if got := store.S3ConfigFromEnv(getenv); got.MaxAttempts != 2 {
+		t.Errorf("AWS_MAX_ATTEMPTS=2: MaxAttempts = %d", got.MaxAttempts)
+	}
+	env["AWS_MAX_ATTEMPTS"] = "0"
+	if got := store.S3ConfigFromEnv(getenv); got.MaxAttempts != 0 {
+		t.Errorf("AWS_MAX_ATTEMPTS=0: MaxAttempts = %d, want the default", got.MaxAttempts)
+	}
 	if got := store.S3ConfigFromEnv(nil); got.Endpoint != "" || got.AccessKeyID != "" {
 		t.Errorf("S3ConfigFromEnv(nil) = %v", got)
 	}
@@ -146,6 +157,17 @@ func TestOpenURLS3(t *testing.T) {
 		if _, err := store.OpenURL(context.Background(), root, getenv); err == nil {
 			t.Errorf("OpenURL(%q) succeeded", root)
 		}
+	}
+	for _, bad := range []string{"0", "-1", "x", "2.5", "101"} {
+		env["AWS_MAX_ATTEMPTS"] = bad
+		_, err := store.OpenURL(context.Background(), "s3://bucket/p", getenv)
+		if want := fmt.Sprintf("AWS_MAX_ATTEMPTS=%q: want a whole number of attempts from 1 to 100", bad); err == nil || err.Error() != want {
+			t.Errorf("AWS_MAX_ATTEMPTS=%q: OpenURL error %v, want %q", bad, err, want)
+		}
+	}
+	env["AWS_MAX_ATTEMPTS"] = "3"
+	if _, err := store.OpenURL(context.Background(), "s3://bucket/p", getenv); err != nil {
+		t.Errorf("AWS_MAX_ATTEMPTS=3: %v", err)
 	}
 }
 

@@ -211,14 +211,11 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	var forced *formats.Table
 	if *table != "" {
-		for _, t := range formats.Tables() {
-			if t.String() == *table {
-				forced = &t
-			}
-		}
-		if forced == nil {
+		t, ok := tableNamed(*table)
+		if !ok {
 			return usagef("validate: unknown table %q", *table)
 		}
+		forced = &t
 	}
 	bad := 0
 	for _, path := range fs.Args() {
@@ -254,18 +251,43 @@ func validateFile(ctx context.Context, path string, forced *formats.Table, cfg c
 	case forced != nil:
 		loc.Table = *forced
 	case !ok:
-		names, err := formats.ColumnNames(path, f, st.Size())
+		t, err := guessTable(path, f, st.Size())
 		if err != nil {
 			return 0, 0, err
 		}
-		t, err := ingest.GuessTable(names)
-		if err != nil {
-			return 0, 0, &formats.Error{Key: path, RowGroup: -1, Err: errors.Join(formats.ErrMissingColumn, err)}
-		}
 		loc.Table = t
 	}
-	rows, err := ingest.Validate(ctx, path, f, st.Size(), loc, formats.ReadOptions{Scale: cfg.AmountScale, Limits: cfg.FormatLimits()})
+	rows, err := ingest.Validate(ctx, path, f, st.Size(), loc, readOptions(cfg))
 	return rows, loc.Table, err
+}
+
+// tableNamed returns the table a --table flag names.
+func tableNamed(name string) (formats.Table, bool) {
+	for _, t := range formats.Tables() {
+		if t.String() == name {
+			return t, true
+		}
+	}
+	return 0, false
+}
+
+// guessTable tells a loose file's table by its columns; a file whose
+// columns fit no table (or more than one) is an input error.
+func guessTable(name string, r io.ReaderAt, size int64) (formats.Table, error) {
+	names, err := formats.ColumnNames(name, r, size)
+	if err != nil {
+		return 0, err
+	}
+	t, err := ingest.GuessTable(names)
+	if err != nil {
+		return 0, &formats.Error{Key: name, RowGroup: -1, Err: errors.Join(formats.ErrMissingColumn, err)}
+	}
+	return t, nil
+}
+
+// readOptions are the settings validation reads files with.
+func readOptions(cfg config.Config) formats.ReadOptions {
+	return formats.ReadOptions{Scale: cfg.AmountScale, Limits: cfg.FormatLimits()}
 }
 
 // startCPUProfile profiles the process until the returned function is

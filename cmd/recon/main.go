@@ -31,10 +31,14 @@ usage:
   recon run      --root URL --date D [--config FILE] [--workers N] [--fail-on SEVERITY] [--print-config]
   recon gen      --root URL --date D [--platforms N] [--investors N] [--transactions N] [--seed S] [--scenario NAME,...]
   recon validate [--table NAME] FILE|URL ...
+  recon upload   --root URL --bank B --platform P --date D [--table T] [--replace] FILE...
+  recon upload   --root URL --from DIR [--replace]
+  recon report   --root URL --date D [--out FILE]
   recon version
 
 Common flags: --log-format text|json, --log-level debug|info|warn|error.
-Exit status: 0 done, 1 run failed (nothing committed), 2 usage error, 3 --fail-on matched.
+Exit status: 0 done, 1 failed (run: nothing committed; validate, upload: a file refused;
+report: no committed run or a report that does not match it), 2 usage error, 3 --fail-on matched.
 `
 )
 
@@ -90,6 +94,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdGen(ctx, rest, stdout, stderr)
 	case "validate":
 		return cmdValidate(ctx, rest, stdout, stderr)
+	case "upload":
+		return cmdUpload(ctx, rest, stdout, stderr)
+	case "report":
+		return cmdReport(ctx, rest, stdout, stderr)
 	case "version":
 		return cmdVersion(stdout)
 	case "help", "-h", "--help":

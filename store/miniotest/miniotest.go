@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -376,6 +377,33 @@ func (s *Server) CreateUser(name string, policy []byte) (accessKey, secretKey st
 		s.t.Fatalf("miniotest: attach policy to %s: %v", name, err)
 	}
 	return name, secretKey
+}
+
+// Policy reads the IAM policy template deploy/policy-NAME.json of the
+// module and fills in its ${...} placeholders from vars (see
+// deploy/README.md: BUCKET, PREFIX with its trailing slash or empty, BANK).
+// A placeholder left unfilled or a result that is not JSON fails the test.
+func Policy(t testing.TB, name string, vars map[string]string) []byte {
+	t.Helper()
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatalf("miniotest: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "deploy", "policy-"+name+".json"))
+	if err != nil {
+		t.Fatalf("miniotest: %v", err)
+	}
+	s := string(b)
+	for k, v := range vars {
+		s = strings.ReplaceAll(s, "${"+k+"}", v)
+	}
+	if strings.Contains(s, "${") {
+		t.Fatalf("miniotest: policy %s has a placeholder left: %s", name, s)
+	}
+	if !json.Valid([]byte(s)) {
+		t.Fatalf("miniotest: policy %s is not valid JSON", name)
+	}
+	return []byte(s)
 }
 
 // logTail returns the end of the server's log.

@@ -169,7 +169,8 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 	slices.SortFunc(objects, func(a, b ingest.Object) int { return strings.Compare(a.Key, b.Key) })
 	slices.SortFunc(rejections, func(a, b ingest.Rejection) int { return strings.Compare(a.Key, b.Key) })
 	sum.Inputs = report.InputCounts{Objects: len(objects), Rejected: len(rejections)}
-	if err := quarantine(ctx, st, opt.Date, rejections); err != nil {
+	quarantined, err := quarantine(ctx, st, opt.Date, rejections)
+	if err != nil {
 		return nil, err
 	}
 	for _, rj := range rejections {
@@ -195,6 +196,7 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 	for _, o := range objects {
 		man.Inputs = append(man.Inputs, report.Input{Key: o.Key, SizeBytes: o.SizeBytes, SHA256: o.SHA256, Table: o.Table, Rows: o.Rows, Rejected: o.Rejected})
 	}
+	man.Outputs = append(man.Outputs, quarantined...)
 	var all []formats.Exception
 	for i := range sum.Platforms {
 		p := &sum.Platforms[i]

@@ -84,13 +84,46 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 }
 
 func run(ctx context.Context, opt Options) (*Outcome, error) {
-	log := opt.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.NumCPU()
 	}
+	started := time.Now()
+	j, err := newJob(opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.uncommit(ctx); err != nil {
+		return nil, err
+	}
+	done, plan, err := j.reconcile(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := j.commit(ctx, plan, done)
+	if err != nil {
+		return nil, err
+	}
+	opt.Logger.Info("run committed", "date", opt.Date, "exceptions", out.Summary.Exceptions.Total,
+		"elapsed", time.Since(started).Round(time.Millisecond))
+	return out, nil
+}
+
+// job is one run's settings, checked.
+type job struct {
+	opt  Options
+	cfg  config.Config
+	day  int32
+	sev  map[string]string
+	iopt ingest.Options
+	ropt reconcile.Options
+	st   store.Store
+	log  *slog.Logger
+}
+
+func newJob(opt Options) (*job, error) {
 	cfg := opt.Config
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
@@ -104,27 +137,6 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := opt.Store
-	started := time.Now()
-
-	// Un-commit any earlier run of the date before touching its outputs.
-	if err := st.Delete(ctx, ManifestKey(opt.Date)); err != nil {
-		return nil, fmt.Errorf("remove the previous manifest: %w", err)
-	}
-	for _, p := range []string{RunPrefix(opt.Date), QuarantinePrefix(opt.Date)} {
-		if err := deleteAll(ctx, st, p); err != nil {
-			return nil, err
-		}
-	}
-
-	tol, _ := cfg.BalanceToleranceMinor()
-	iopt := ingest.Options{Date: opt.Date, Scale: cfg.AmountScale, Limits: cfg.FormatLimits(), Workers: opt.Workers, Logger: log}
-	plan, err := ingest.Discover(ctx, st, iopt)
-	if err != nil {
-		return nil, err
-	}
-	log.Info("inputs found", "date", opt.Date, "platforms", len(plan.Platforms), "bad_keys", len(plan.Rejections))
-
 	sev := reconcile.DefaultSeverities()
 	for k, v := range cfg.Severities {
 		sev[k] = v
@@ -133,24 +145,57 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuration: flows: %w", err)
 	}
-	ropt := reconcile.Options{
-		Workers: opt.Workers, RunDate: day, Scale: cfg.AmountScale, DateWindowDays: cfg.DateWindowDays,
-		Location: cfg.Location(), BalanceTolerance: tol, Severities: sev, Flows: rules, Faults: opt.Faults,
-		PartitionRows: opt.PartitionRows,
-	}
-	// Platforms go through load and reconcile one per worker at a time:
-	// a platform's columns live only while it is being reconciled.
-	done, err := reconcilePlatforms(ctx, st, plan, iopt, ropt, opt.Workers, opt.MemoryBytes, log)
-	if err != nil {
-		return nil, err
-	}
+	tol, _ := cfg.BalanceToleranceMinor() // checked by Validate
+	return &job{
+		opt: opt, cfg: cfg, day: day, sev: sev, st: opt.Store, log: opt.Logger,
+		iopt: ingest.Options{Date: opt.Date, Scale: cfg.AmountScale, Limits: cfg.FormatLimits(), Workers: opt.Workers, Logger: opt.Logger},
+		ropt: reconcile.Options{
+			Workers: opt.Workers, RunDate: day, Scale: cfg.AmountScale, DateWindowDays: cfg.DateWindowDays,
+			Location: cfg.Location(), BalanceTolerance: tol, Severities: sev, Flows: rules, Faults: opt.Faults,
+			PartitionRows: opt.PartitionRows,
+		},
+	}, nil
+}
 
+// uncommit removes any earlier run of the date: its manifest first, so
+// that no reader trusts what follows, then its outputs and quarantine.
+func (j *job) uncommit(ctx context.Context) error {
+	if err := j.st.Delete(ctx, ManifestKey(j.opt.Date)); err != nil {
+		return fmt.Errorf("remove the previous manifest: %w", err)
+	}
+	for _, p := range []string{RunPrefix(j.opt.Date), QuarantinePrefix(j.opt.Date)} {
+		if err := deleteAll(ctx, j.st, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reconcile finds the date's inputs and reconciles every platform.
+func (j *job) reconcile(ctx context.Context) ([]platformDone, *ingest.Plan, error) {
+	plan, err := ingest.Discover(ctx, j.st, j.iopt)
+	if err != nil {
+		return nil, nil, err
+	}
+	j.log.Info("inputs found", "date", j.opt.Date, "platforms", len(plan.Platforms), "bad_keys", len(plan.Rejections))
+	// Platforms go through load and reconcile a few at a time: a
+	// platform's columns live only while it is being reconciled.
+	done, err := reconcilePlatforms(ctx, j.st, plan, j.iopt, j.ropt, j.opt.Workers, j.opt.MemoryBytes, j.log)
+	return done, plan, err
+}
+
+// commit quarantines rejected inputs, then writes the exceptions, the
+// summary, the report and, last, the manifest.
+func (j *job) commit(ctx context.Context, plan *ingest.Plan, done []platformDone) (*Outcome, error) {
+	date, cfg := j.opt.Date, j.cfg
 	rows := map[string]int64{}
+	for _, t := range formats.Tables() {
+		rows[t.String()] = 0 // every table appears in the counts
+	}
 	objects := slices.Clone(plan.Objects)
 	rejections := slices.Clone(plan.Rejections)
-	sum := &report.Summary{RunDate: opt.Date, EngineVersion: Version, ConfigSHA256: cfg.Hash(), AmountScale: cfg.AmountScale, Rows: rows}
+	sum := &report.Summary{RunDate: date, EngineVersion: Version, ConfigSHA256: cfg.Hash(), AmountScale: cfg.AmountScale, Rows: rows}
 	byPlatform := map[string][]formats.Exception{}
-	var platformIDs []string
 	for _, d := range done {
 		for t, n := range d.rows {
 			rows[t] += n
@@ -158,45 +203,41 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 		objects = append(objects, d.objects...)
 		rejections = append(rejections, d.rejections...)
 		byPlatform[d.id] = d.exceptions
-		platformIDs = append(platformIDs, d.id)
 		sum.Platforms = append(sum.Platforms, report.Platform{
 			PlatformID: d.id, Bank: d.stats.Counts(reconcile.Bank), Ledger: d.stats.Counts(reconcile.Ledger),
 		})
 	}
-	for _, t := range formats.Tables() {
-		rows[t.String()] += 0 // every table appears in the counts
-	}
 	slices.SortFunc(objects, func(a, b ingest.Object) int { return strings.Compare(a.Key, b.Key) })
 	slices.SortFunc(rejections, func(a, b ingest.Rejection) int { return strings.Compare(a.Key, b.Key) })
 	sum.Inputs = report.InputCounts{Objects: len(objects), Rejected: len(rejections)}
-	quarantined, err := quarantine(ctx, st, opt.Date, rejections)
+
+	quarantined, err := quarantine(ctx, j.st, date, rejections)
 	if err != nil {
 		return nil, err
 	}
 	for _, rj := range rejections {
 		e := formats.Exception{
-			Kind: reconcile.InputRejected, Severity: sev[reconcile.InputRejected], RunDate: day, FirstSeen: day,
+			Kind: reconcile.InputRejected, Severity: j.sev[reconcile.InputRejected], RunDate: j.day, FirstSeen: j.day,
 			PlatformID: rj.PlatformID, BankID: rj.BankID, SourceKey: rj.Key,
 			Detail: fmt.Sprintf("Input %s was quarantined and not reconciled: %s", rj.Key, oneLine(rj.Reason.Error())),
 		}
 		e.SetID()
 		if _, ok := byPlatform[rj.PlatformID]; !ok {
-			platformIDs = append(platformIDs, rj.PlatformID)
 			sum.Platforms = append(sum.Platforms, report.Platform{PlatformID: rj.PlatformID})
 		}
 		byPlatform[rj.PlatformID] = append(byPlatform[rj.PlatformID], e)
 		sum.Rejected = append(sum.Rejected, report.Rejected{Key: rj.Key, PlatformID: rj.PlatformID, Reason: rj.Reason.Error()})
 	}
-	sortPlatforms(sum, platformIDs)
+	// Platforms in id order; the one without a platform ("" for rejected
+	// keys that name none) sorts first.
+	slices.SortFunc(sum.Platforms, func(a, b report.Platform) int { return strings.Compare(a.PlatformID, b.PlatformID) })
 
-	man := &report.Manifest{
-		RunDate: opt.Date, EngineVersion: Version, ConfigSHA256: sum.ConfigSHA256,
-		Rows: rows, Exceptions: map[string]int{},
-	}
+	man := &report.Manifest{RunDate: date, EngineVersion: Version, ConfigSHA256: sum.ConfigSHA256, Rows: rows, Exceptions: map[string]int{}}
 	for _, o := range objects {
 		man.Inputs = append(man.Inputs, report.Input{Key: o.Key, SizeBytes: o.SizeBytes, SHA256: o.SHA256, Table: o.Table, Rows: o.Rows, Rejected: o.Rejected})
 	}
 	man.Outputs = append(man.Outputs, quarantined...)
+	sum.Exceptions = report.Counts{ByKind: map[string]int{}, BySeverity: map[string]int{}}
 	var all []formats.Exception
 	for i := range sum.Platforms {
 		p := &sum.Platforms[i]
@@ -208,7 +249,7 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 			sum.Exceptions.Add(e.Kind, e.Severity)
 			man.Exceptions[e.Kind]++
 		}
-		keys, outs, err := writeExceptions(ctx, st, opt.Date, p.PlatformID, es, cfg)
+		keys, outs, err := writeExceptions(ctx, j.st, date, p.PlatformID, es, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -216,45 +257,26 @@ func run(ctx context.Context, opt Options) (*Outcome, error) {
 		man.Outputs = append(man.Outputs, outs...)
 		all = append(all, es...)
 	}
-	if sum.Exceptions.ByKind == nil {
-		sum.Exceptions = report.Counts{ByKind: map[string]int{}, BySeverity: map[string]int{}}
+	sum.Outputs.Summary = RunPrefix(date) + "summary.json"
+	sum.Outputs.Report = RunPrefix(date) + "report.html"
+	sum.Outputs.Manifest = ManifestKey(date)
+	for _, f := range []struct {
+		key  string
+		data []byte
+	}{{sum.Outputs.Summary, sum.JSON()}, {sum.Outputs.Report, report.HTML(sum, all, cfg.AmountScale)}} {
+		o, err := put(ctx, j.st, f.key, f.data)
+		if err != nil {
+			return nil, err
+		}
+		man.Outputs = append(man.Outputs, o)
 	}
-	sum.Outputs.Summary = RunPrefix(opt.Date) + "summary.json"
-	sum.Outputs.Report = RunPrefix(opt.Date) + "report.html"
-	sum.Outputs.Manifest = ManifestKey(opt.Date)
-
-	o, err := put(ctx, st, sum.Outputs.Summary, sum.JSON())
-	if err != nil {
+	if _, err := put(ctx, j.st, sum.Outputs.Manifest, man.JSON()); err != nil {
 		return nil, err
 	}
-	man.Outputs = append(man.Outputs, o)
-	o, err = put(ctx, st, sum.Outputs.Report, report.HTML(sum, all, cfg.AmountScale))
-	if err != nil {
-		return nil, err
-	}
-	man.Outputs = append(man.Outputs, o)
-	if _, err := put(ctx, st, sum.Outputs.Manifest, man.JSON()); err != nil {
-		return nil, err
-	}
-	log.Info("run committed", "date", opt.Date, "exceptions", sum.Exceptions.Total, "elapsed", time.Since(started).Round(time.Millisecond))
 	return &Outcome{Summary: sum, Manifest: man, Exceptions: all}, nil
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
-
-func sortPlatforms(sum *report.Summary, ids []string) {
-	// Platforms in id order; the one without a platform ("" for rejected
-	// keys that name none) sorts first.
-	byID := map[string]report.Platform{}
-	for _, p := range sum.Platforms {
-		byID[p.PlatformID] = p
-	}
-	slices.Sort(ids)
-	sum.Platforms = sum.Platforms[:0]
-	for _, id := range ids {
-		sum.Platforms = append(sum.Platforms, byID[id])
-	}
-}
 
 // writeExceptions writes one platform's exceptions as parts of at most
 // ExceptionsPerPart rows; a platform without exceptions gets one empty

@@ -200,8 +200,37 @@ func (c Config) YAML() []byte {
 // Hash returns the SHA-256 of the configuration's canonical JSON, for the
 // manifest.
 func (c Config) Hash() string {
-	b, _ := json.Marshal(c) // map keys come out sorted
+	b, _ := json.Marshal(c.canonical()) // map keys come out sorted
 
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// canonical returns c with nil slices and maps made empty: the two read
+// alike ("allowed:" in YAML decodes to nil, and prints back as "[]") and
+// must hash alike. FuzzParse found configurations whose hash changed once
+// printed and parsed again.
+func (c Config) canonical() Config {
+	if c.Severities == nil {
+		c.Severities = map[string]string{}
+	}
+	f := &c.Flows
+	f.Allowed = slices.Clone(f.Allowed)
+	if f.Allowed == nil {
+		f.Allowed = []FlowRule{}
+	}
+	for i := range f.Allowed {
+		r := &f.Allowed[i]
+		for _, s := range []*[]string{&r.Payer, &r.Payee, &r.Kinds} {
+			if *s == nil {
+				*s = []string{}
+			}
+		}
+	}
+	for _, s := range []*[]string{&f.UserRoles, &f.PoolingRoles, &f.PlatformRoles, &f.GuaranteeRoles} {
+		if *s == nil {
+			*s = []string{}
+		}
+	}
+	return c
 }

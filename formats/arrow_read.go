@@ -2,6 +2,7 @@ package formats
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -10,13 +11,14 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // readArrow decodes an Arrow IPC file, one batch per record batch.
 func readArrow(ctx context.Context, key string, r io.ReaderAt, size int64, s *Schema, opt ReadOptions, fn func(*Batch) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: reader panic: %v", ErrCorrupt, p)}
+			err = &Error{Key: key, RowGroup: -1, Err: panicErr(p)}
 			if opt.Debug {
 				err = fmt.Errorf("%w\n%s", err, debug.Stack())
 			}
@@ -25,9 +27,25 @@ func readArrow(ctx context.Context, key string, r io.ReaderAt, size int64, s *Sc
 	if err := checkMagic(r, size, arrowMagic, false); err != nil {
 		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrNotArrow, err)}
 	}
-	fr, err := ipc.NewFileReader(io.NewSectionReader(r, 0, size))
+	footer, _, err := arrowFooter(r, size)
 	if err != nil {
-		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: reading the footer: %v", ErrCorrupt, err)}
+	}
+	if footer != nil {
+		if err := checkArrowSchema(footer); err != nil {
+			return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: footer: %v", ErrCorrupt, err)}
+		}
+		if err := checkArrowMessages(r, size, footer); err != nil {
+			return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		}
+	}
+	var mem memory.Allocator = memory.DefaultAllocator
+	if lim := opt.Limits.ColumnChunkBytes; lim > 0 {
+		mem = &limitAllocator{mem: memory.DefaultAllocator, max: max(lim, size)}
+	}
+	fr, err := ipc.NewFileReader(io.NewSectionReader(r, 0, size), ipc.WithAllocator(mem))
+	if err != nil {
+		return &Error{Key: key, RowGroup: -1, Err: arrowErr(err)}
 	}
 	defer fr.Close()
 	cols, err := bindArrow(key, fr.Schema(), s, opt.Scale)
@@ -43,7 +61,7 @@ func readArrow(ctx context.Context, key string, r io.ReaderAt, size int64, s *Sc
 		}
 		rec, err := fr.RecordBatch(i)
 		if err != nil {
-			return &Error{Key: key, RowGroup: i, Err: fmt.Errorf("%w: record batch %d: %v", ErrCorrupt, i, err)}
+			return &Error{Key: key, RowGroup: i, Err: fmt.Errorf("record batch %d: %w", i, arrowErr(err))}
 		}
 		n := rec.NumRows()
 		if lim := opt.Limits.RowsPerObject; lim > 0 && firstRow+n > lim {
@@ -260,4 +278,23 @@ func decimalTo(s *sink, x int64, err error) error {
 		return err
 	}
 	return s.integer(x)
+}
+
+// arrowErr classifies an error of the IPC reader: an allocation the
+// limits refused, or a corrupt file.
+func arrowErr(err error) error {
+	var le *allocLimitError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%w: %v", ErrLimit, le)
+	}
+	return fmt.Errorf("%w: %s", ErrCorrupt, errText(err))
+}
+
+// panicErr turns a reader panic into an input error: one the limits
+// raised (see limitAllocator), or a corrupt file.
+func panicErr(p any) error {
+	if le, ok := p.(*allocLimitError); ok {
+		return fmt.Errorf("%w: %v", ErrLimit, le)
+	}
+	return fmt.Errorf("%w: reader panic: %s", ErrCorrupt, errText(fmt.Errorf("%v", p)))
 }

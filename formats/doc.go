@@ -18,6 +18,14 @@
 //		formats.ReadOptions{Scale: 2, Limits: formats.DefaultLimits()},
 //		func(b *formats.Batch) error { ... b.Cols[formats.CTAmount].Int ... })
 //
+// Inputs are untrusted: Limits (limits.go) bound rows, bytes, strings and
+// decompressed column chunks per object, and the readers check what a
+// file says about itself (footers, page headers, compressed streams, Arrow
+// messages) against the object and the limits before the Parquet and
+// Arrow libraries allocate by it (guard.go, guard_arrow.go). A reader
+// panic is recovered as ErrCorrupt. formatstest builds malformed files
+// for tests; the fuzz targets (fuzz_test.go) read mutated ones.
+//
 // The package never imports the reconciliation logic; it knows tables, not
 // what they mean together.
 package formats

@@ -20,6 +20,9 @@ var (
 	ErrBadUTF8       = errors.New("string is not valid UTF-8")
 	ErrBadValue      = errors.New("value breaks a table rule")
 	ErrLimit         = errors.New("limit exceeded")
+	// ErrFormat: the name's ending names no format recon reads (it was
+	// ErrWrongType, whose text, "wrong column type", misled).
+	ErrFormat = errors.New("unknown file format")
 )
 
 // Error is an input error with its position. Row is 1-based within the

@@ -20,7 +20,7 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 		if p := recover(); p != nil {
 			// parquet-go panics on some malformed files; such a file is
 			// corrupt input, not an engine bug.
-			err = &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: reader panic: %v", ErrCorrupt, p)}
+			err = &Error{Key: key, RowGroup: -1, Err: panicErr(p)}
 			if opt.Debug {
 				err = fmt.Errorf("%w\n%s", err, debug.Stack())
 			}
@@ -29,9 +29,17 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 	if err := checkMagic(r, size, parquetMagic, true); err != nil {
 		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrNotParquet, err)}
 	}
-	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	// parquet-go reads through cr: the footer and each column chunk are
+	// checked by the guards (guard.go) and then served from memory.
+	cr := &cachedReader{r: r}
+	foff, footer, err := checkParquetFooter(r, size)
 	if err != nil {
-		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		return &Error{Key: key, RowGroup: -1, Err: err}
+	}
+	cr.regions[0] = region{off: foff, data: footer}
+	f, err := parquet.OpenFile(cr, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %s", ErrCorrupt, errText(err))}
 	}
 	if lim := opt.Limits.RowsPerObject; lim > 0 && f.NumRows() > lim {
 		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: the file says it has %d rows, more than the limit of %d", ErrLimit, f.NumRows(), lim)}
@@ -67,14 +75,32 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 		if opt.Prepare != nil {
 			opt.Prepare(b)
 		}
-		b.reserve(cols, b.Len, meta.RowGroups[rgi].Columns)
-		chunks := rg.ColumnChunks()
+		chunkMeta := meta.RowGroups[rgi].Columns
 		for _, c := range cols {
+			// Every chunk's stated size is checked before the batch is
+			// sized from them.
+			if c.leaf.Index() >= len(chunkMeta) {
+				return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: fmt.Errorf("%w: the row group has no chunk of the column", ErrCorrupt)}
+			}
 			if lim := opt.Limits.ColumnChunkBytes; lim > 0 {
-				if cm := meta.RowGroups[rgi].Columns[c.leaf.Index()].MetaData; cm.TotalUncompressedSize > lim {
+				if cm := chunkMeta[c.leaf.Index()].MetaData; cm.TotalUncompressedSize > lim {
 					return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: fmt.Errorf(
 						"%w: column chunk of %d bytes decompressed, more than the limit of %d", ErrLimit, cm.TotalUncompressedSize, lim)}
 				}
+			}
+		}
+		b.reserve(cols, b.Len, chunkMeta)
+		chunks := rg.ColumnChunks()
+		for _, c := range cols {
+			cm := &chunkMeta[c.leaf.Index()].MetaData
+			data, err := cr.loadChunk(cm, size)
+			if err != nil {
+				return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: err}
+			}
+			guard := chunkGuard{codec: meta.RowGroups[0].Columns[c.leaf.Index()].MetaData.Codec, kind: c.kind,
+				typeLen: c.leaf.Type().Length(), rows: rg.NumRows(), limit: opt.Limits.ColumnChunkBytes}
+			if err := guard.check(data); err != nil {
+				return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: err}
 			}
 			sk := &sink{col: c.col, out: &b.Cols[c.idx], limits: &opt.Limits}
 			report := func(row int64, err error) bool {
@@ -285,7 +311,7 @@ func (c *pqCol) readChunk(ctx context.Context, cc parquet.ColumnChunk, s *sink, 
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+			return fmt.Errorf("%w: %s", ErrCorrupt, errText(err))
 		}
 		n, err := c.readPage(p, s, cs, row, report)
 		parquet.Release(p)
@@ -664,7 +690,7 @@ func (c *pqCol) readBoolPage(p parquet.Page, s *sink, row int64, report func(int
 	vals := make([]parquet.Value, p.NumValues())
 	n, err := p.Values().ReadValues(vals)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return fmt.Errorf("%w: %s", ErrCorrupt, errText(err))
 	}
 	if int64(n) != p.NumValues() {
 		return fmt.Errorf("%w: read %d of %d values", ErrCorrupt, n, p.NumValues())

@@ -88,7 +88,7 @@ func Read(ctx context.Context, key string, r io.ReaderAt, sizeBytes int64, s *Sc
 	case FormatArrow:
 		return readArrow(ctx, key, r, sizeBytes, s, opt, fn)
 	}
-	return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: file name must end in .parquet or .arrow", ErrWrongType)}
+	return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: file name must end in .parquet or .arrow", ErrFormat)}
 }
 
 // checkMagic verifies the magic bytes at the start (and, for Parquet, the
@@ -170,7 +170,7 @@ func joinErrors(errs []error) error {
 func ColumnNames(key string, r io.ReaderAt, size int64) (names []string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: reader panic: %v", ErrCorrupt, p)}
+			err = &Error{Key: key, RowGroup: -1, Err: panicErr(p)}
 		}
 	}()
 	switch FormatOfKey(key) {
@@ -178,9 +178,12 @@ func ColumnNames(key string, r io.ReaderAt, size int64) (names []string, err err
 		if err := checkMagic(r, size, parquetMagic, true); err != nil {
 			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrNotParquet, err)}
 		}
+		if _, _, err := checkParquetFooter(r, size); err != nil {
+			return nil, &Error{Key: key, RowGroup: -1, Err: err}
+		}
 		f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 		if err != nil {
-			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %s", ErrCorrupt, errText(err))}
 		}
 		for _, c := range f.Root().Columns() {
 			names = append(names, c.Name())
@@ -190,9 +193,12 @@ func ColumnNames(key string, r io.ReaderAt, size int64) (names []string, err err
 		if err := checkMagic(r, size, arrowMagic, false); err != nil {
 			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrNotArrow, err)}
 		}
+		if footer, _, err := arrowFooter(r, size); err != nil || footer != nil && checkArrowSchema(footer) != nil {
+			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: unreadable footer", ErrCorrupt)}
+		}
 		fr, err := ipc.NewFileReader(io.NewSectionReader(r, 0, size))
 		if err != nil {
-			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+			return nil, &Error{Key: key, RowGroup: -1, Err: arrowErr(err)}
 		}
 		defer fr.Close()
 		for _, f := range fr.Schema().Fields() {
@@ -200,5 +206,5 @@ func ColumnNames(key string, r io.ReaderAt, size int64) (names []string, err err
 		}
 		return names, nil
 	}
-	return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: file name must end in .parquet or .arrow", ErrWrongType)}
+	return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: file name must end in .parquet or .arrow", ErrFormat)}
 }

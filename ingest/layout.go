@@ -86,7 +86,7 @@ func parseKey(t formats.Table, date, key string) (Location, error) {
 		}
 	}
 	if formats.FormatOfKey(key) == formats.FormatUnknown {
-		return loc, fmt.Errorf("%w: file name must end in .parquet or .arrow", formats.ErrWrongType)
+		return loc, fmt.Errorf("%w: file name must end in .parquet or .arrow", formats.ErrFormat)
 	}
 	return loc, nil
 }

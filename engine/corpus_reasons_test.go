@@ -1,0 +1,77 @@
+package engine_test
+
+// corpusReasons are the reasons the run must give for each rejected
+// corpus file, "{k}" standing for its key: what lands in the
+// INPUT_REJECTED exception's detail (lines joined by "; "), in the
+// quarantine's .reason.txt and in `recon validate`'s output.
+var corpusReasons = map[string]string{
+	"custody/balances/date=2026-11-26/bank=B1/platform=P001/balance-as-of-1969.parquet":        "{k}: row 1, column \"as_of\": value out of range: date outside 1970..2200",
+	"custody/transactions/date=2026-11-26/bank=B1/platform=P001/rows-of-another-bank.parquet":  "{k}: row 2, column \"bank_id\": value breaks a table rule: bank \"B2\" in a file under bank=B1",
+	"custody/transactions/date=2026-11-26/platform=P001/no-bank-segment.parquet":               "{k}: key does not follow the layout custody/transactions/date=2026-11-26/bank=B/platform=P/<file>",
+	"ledger/transactions/date=2026-11-26/P001/no-platform-segment.parquet":                     "{k}: key does not follow the layout ledger/transactions/date=2026-11-26/platform=P/<file>",
+	"ledger/transactions/date=2026-11-26/platform=P001/accounts-under-ledger.parquet":          "{k}: column \"txn_id\": missing required column\n{k}: column \"payer_account\": missing required column\n{k}: column \"payee_account\": missing required column\n{k}: column \"amount\": missing required column\n{k}: column \"currency\": missing required column\n{k}: column \"kind\": missing required column\n{k}: column \"status\": missing required column\n{k}: column \"booked_at\": missing required column",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-billion-rows.arrow":               "{k}: record batch 0: corrupt file: arrow/ipc: error reading record batch: arrow/array: mismatch number of rows in column \"platform_id\": got=2, want=1000000000",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-buffer-claiming-1TiB.arrow":       "{k}: record batch 0: limit exceeded: a buffer of 1099511627776 bytes decompressed, more than the limit of 16777216",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-decimal256-out-of-range.arrow":    "{k}: row 2, column \"amount\": value out of range: 100000000000000000000000000000000000000.00 does not fit DECIMAL(18) at the configured scale",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-dictionary-never-defined.arrow":   "{k}: record batch 0: corrupt file: arrow/ipc: error reading record batch: arrow/ipc: no dictionaries found for id=0",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-duplicate-column.arrow":           "{k}: column \"txn_id\": wrong column type: the column appears 2 times",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-float-amount.arrow":               "{k}: column \"amount\": money must be a decimal, not a float: the file has float64",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-integer-amount.arrow":             "{k}: column \"amount\": wrong column type: want decimal128(18,2), the file has int64",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-named-parquet.parquet":            "{k}: not a Parquet file: starts with \"ARRO\", want \"PAR1\" (it looks like Arrow IPC: name it .arrow)",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-null-txn-id.arrow":                "{k}: row 3, column \"txn_id\": null in a required column",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-timestamp-in-1900.arrow":          "{k}: row 1, column \"booked_at\": value out of range: timestamp outside 1970..2200\n{k}: row 2, column \"booked_at\": value out of range: timestamp outside 1970..2200",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-truncated.arrow":                  "{k}: corrupt file: arrow/ipc: could not decode footer: arrow/ipc: not an Arrow file",
+	"ledger/transactions/date=2026-11-26/platform=P001/arrow-wrong-magic.arrow":                "{k}: not an Arrow IPC file: starts with \"txn_id\", want \"ARROW1\"",
+	"ledger/transactions/date=2026-11-26/platform=P001/billion-rows.parquet":                   "{k}: limit exceeded: the file says it has 1000000000 rows, more than the limit of 200000000",
+	"ledger/transactions/date=2026-11-26/platform=P001/bit-rot-page.parquet":                   "{k}: column \"amount\": corrupt file: page 0: CRC aa99f891, the header says cbb253f7: the page changed after it was written",
+	"ledger/transactions/date=2026-11-26/platform=P001/booked-before-1970.parquet":             "{k}: row 2, column \"booked_at\": value out of range: timestamp outside 1970..2200",
+	"ledger/transactions/date=2026-11-26/platform=P001/booked-in-9999.parquet":                 "{k}: row 1, column \"booked_at\": value out of range: timestamp outside 1970..2200",
+	"ledger/transactions/date=2026-11-26/platform=P001/column-chunk-over-the-limit.parquet":    "{k}: column \"memo\": limit exceeded: column chunk of 18000914 bytes decompressed, more than the limit of 16777216",
+	"ledger/transactions/date=2026-11-26/platform=P001/corrupt-compressed-page.parquet":        "{k}: column \"amount\": corrupt file: page 0: ZSTD: input too small for table",
+	"ledger/transactions/date=2026-11-26/platform=P001/decimal-scale-above-precision.parquet":  "{k}: column \"amount\": wrong column type: invalid DECIMAL(4,6)",
+	"ledger/transactions/date=2026-11-26/platform=P001/decimal38-value-out-of-range.parquet":   "{k}: row 2, column \"amount\": value out of range: 1000000000000000000.00 does not fit DECIMAL(18) at the configured scale",
+	"ledger/transactions/date=2026-11-26/platform=P001/empty-txn-id.parquet":                   "{k}: row 2, column \"txn_id\": value breaks a table rule: empty string",
+	"ledger/transactions/date=2026-11-26/platform=P001/empty.parquet":                          "{k}: not a Parquet file: only 0 bytes",
+	"ledger/transactions/date=2026-11-26/platform=P001/float-amount.parquet":                   "{k}: column \"amount\": money must be a decimal, not a float: the file has DOUBLE",
+	"ledger/transactions/date=2026-11-26/platform=P001/footer-length-too-large.parquet":        "{k}: corrupt file: the footer says it has 2147483647 bytes, the object has 3071",
+	"ledger/transactions/date=2026-11-26/platform=P001/footer-list-of-2g-elements.parquet":     "{k}: corrupt file: footer: thrift at byte 9: list of 2147483647 elements with 1 bytes left",
+	"ledger/transactions/date=2026-11-26/platform=P001/integer-amount-without-decimal.parquet": "{k}: column \"amount\": wrong column type: want DECIMAL(18,2), the file has INT64 without a DECIMAL annotation",
+	"ledger/transactions/date=2026-11-26/platform=P001/ledger.csv":                             "{k}: unknown file format: file name must end in .parquet or .arrow",
+	"ledger/transactions/date=2026-11-26/platform=P001/lower-case-currency.parquet":            "{k}: row 2, column \"currency\": value breaks a table rule: \"cny\" is not an ISO 4217 code (three upper-case letters)",
+	"ledger/transactions/date=2026-11-26/platform=P001/memo-not-utf8.parquet":                  "{k}: row 2, column \"memo\": string is not valid UTF-8: \"caf\\xe9 latin-1\"",
+	"ledger/transactions/date=2026-11-26/platform=P001/memo-of-10MB.parquet":                   "{k}: row 1, column \"memo\": limit exceeded: string of 10485760 bytes is longer than the limit of 65536",
+	"ledger/transactions/date=2026-11-26/platform=P001/more-values-than-rows.parquet":          "{k}: column \"platform_id\": corrupt file: page 1: the pages hold more values than the row group's 2 rows",
+	"ledger/transactions/date=2026-11-26/platform=P001/nan-amount-as-text.parquet":             "{k}: column \"amount\": wrong column type: want DECIMAL(18,2), the file has BYTE_ARRAY without a DECIMAL annotation",
+	"ledger/transactions/date=2026-11-26/platform=P001/nan-currency.parquet":                   "{k}: row 1, column \"currency\": value breaks a table rule: \"NaN\" is not an ISO 4217 code (three upper-case letters)",
+	"ledger/transactions/date=2026-11-26/platform=P001/negative-amount.parquet":                "{k}: row 3, column \"amount\": value breaks a table rule: must be greater than zero",
+	"ledger/transactions/date=2026-11-26/platform=P001/negative-fee.parquet":                   "{k}: row 1, column \"fee\": value breaks a table rule: must not be negative",
+	"ledger/transactions/date=2026-11-26/platform=P001/nested-amount.parquet":                  "{k}: column \"amount\": wrong column type: want decimal, the file has a nested or repeated column",
+	"ledger/transactions/date=2026-11-26/platform=P001/null-amount.parquet":                    "{k}: row 3, column \"amount\": null in a required column",
+	"ledger/transactions/date=2026-11-26/platform=P001/null-txn-id.parquet":                    "{k}: row 2, column \"txn_id\": null in a required column",
+	"ledger/transactions/date=2026-11-26/platform=P001/page-expanding-past-the-limit.parquet":  "{k}: column \"memo\": limit exceeded: column chunk of at least 67108866 bytes decompressed, more than the limit of 16777216",
+	"ledger/transactions/date=2026-11-26/platform=P001/parquet-named-arrow.arrow":              "{k}: not an Arrow IPC file: starts with \"PAR1\\x15\\x04\", want \"ARROW1\" (it is Parquet: name it .parquet)",
+	"ledger/transactions/date=2026-11-26/platform=P001/repeated-payer.parquet":                 "{k}: column \"payer_account\": wrong column type: want string (non-empty), the file has a nested or repeated column",
+	"ledger/transactions/date=2026-11-26/platform=P001/right-names-wrong-types.parquet":        "{k}: column \"amount\": wrong column type: want DECIMAL(18,2), the file has BYTE_ARRAY without a DECIMAL annotation\n{k}: column \"kind\": wrong column type: want string (enumerated), the file has INT32 INT(32,true)\n{k}: column \"booked_at\": wrong column type: want timestamp, the file has BYTE_ARRAY STRING",
+	"ledger/transactions/date=2026-11-26/platform=P001/row-groups-disagree.parquet":            "{k}: corrupt file: row groups hold 2 rows, the footer says 3",
+	"ledger/transactions/date=2026-11-26/platform=P001/rows-of-another-platform.parquet":       "{k}: row 1, column \"platform_id\": value breaks a table rule: platform \"P002\" in a file under platform=P001",
+	"ledger/transactions/date=2026-11-26/platform=P001/three-decimals.parquet":                 "{k}: row 2, column \"amount\": more decimal places than the configured scale: 1.005",
+	"ledger/transactions/date=2026-11-26/platform=P001/too-many-bad-rows.parquet":              "{k}: row 1, column \"amount\": value breaks a table rule: must be greater than zero\n{k}: row 2, column \"amount\": value breaks a table rule: must be greater than zero\n{k}: row 3, column \"amount\": value breaks a table rule: must be greater than zero\n{k}: row 4, column \"amount\": value breaks a table rule: must be greater than zero\n{k}: row 5, column \"amount\": value breaks a table rule: must be greater than zero\n{k}: row 6, column \"amount\": value breaks a table rule: must be greater than zero\n{k}: row 7, column \"amount\": value breaks a table rule: must be greater than zero\n{k}: row 8, column \"amount\": value breaks a table rule: must be greater than zero\n{k}: row 9, column \"amount\": value breaks a table rule: must be greater than zero\n{k}: row 10, column \"amount\": value breaks a table rule: must be greater than zero",
+	"ledger/transactions/date=2026-11-26/platform=P001/truncated-footer.parquet":               "{k}: not a Parquet file: ends with \"\\xce\\x1a\\x15\\x16\", want \"PAR1\": truncated or not Parquet",
+	"ledger/transactions/date=2026-11-26/platform=P001/truncated-page.parquet":                 "{k}: column \"amount\": corrupt file: page 0 of 86 bytes, 43 left in the column chunk",
+	"ledger/transactions/date=2026-11-26/platform=P001/txn-id-not-utf8.parquet":                "{k}: row 1, column \"txn_id\": string is not valid UTF-8: \"\\xff\\xfeT1\"",
+	"ledger/transactions/date=2026-11-26/platform=P001/unknown-kind.parquet":                   "{k}: row 1, column \"kind\": value breaks a table rule: \"loan_payment\" is not one of [\"deposit\" \"withdrawal\" \"bid\" \"disbursement\" \"repayment\" \"fee\" \"transfer\" \"refund\"]",
+	"ledger/transactions/date=2026-11-26/platform=P001/unknown-status.parquet":                 "{k}: row 2, column \"status\": value breaks a table rule: \"pending\" is not one of [\"success\" \"failed\" \"reversed\"]",
+	"ledger/transactions/date=2026-11-26/platform=P001/wrong-magic.parquet":                    "{k}: not a Parquet file: starts with \"PK\\x03\\x04\", want \"PAR1\"",
+	"ledger/transactions/date=2026-11-26/platform=P001/zero-amount.parquet":                    "{k}: row 2, column \"amount\": value breaks a table rule: must be greater than zero",
+	"registry/accounts/platform=P001/unknown-role.parquet":                                     "{k}: row 1, column \"role\": value breaks a table rule: \"insider\" is not one of [\"investor\" \"borrower\" \"platform_own\" \"platform_fee\" \"custody_master\" \"guarantor\" \"external\"]",
+	"registry/loans/platform=P001/zero-principal.parquet":                                      "{k}: row 1, column \"principal\": value breaks a table rule: must be greater than zero",
+}
+
+// ovfWant are the exceptions of platform OVF: its deposits, balances and
+// totals pass DECIMAL(18, 2) when summed. An amount that does not fit is
+// null, and the detail states it.
+var ovfWant = []string{
+	"ACCOUNT_BALANCE_MISMATCH OVF-INV-2 ledger=9999999999999999.98 bank=9999999999999999.99 difference=0.01: The bank closes investor account OVF-INV-2 at 9999999999999999.99 CNY, the ledger at 9999999999999999.98: difference 0.01 (bank minus ledger).",
+	"BANK_STATEMENT_BREAK OVF-INV-1 ledger=null bank=9999999999999999.99 difference=-2000000000000000.01: Bank B1 account OVF-INV-1: opening 0.00 plus the day's successful movements gives 12000000000000000.00, but the statement closes at 9999999999999999.99: difference -2000000000000000.01 (custody/balances/date=2026-11-26/bank=B1/platform=OVF/part-0.parquet row 1).",
+	"CUSTODY_EXCESS  ledger=null bank=null difference=0.01: Custody holds 19999999999999999.98 CNY on investor and borrower accounts, more than the 19999999999999999.97 CNY the platform's ledger owes its users: difference 0.01 (tolerance 0.00).",
+}

@@ -30,6 +30,7 @@ type camtEntry struct {
 	line                                   int
 	amount, ccy, cdtDbt, rvsl, status      string
 	booking, value, ref, addtl             string
+	domain, family, subFamily, prtryCode   string
 	hasAmount                              bool
 	txCount                                int
 	txRef, endToEnd, addtlTx               string
@@ -54,7 +55,8 @@ func camtLeaf(path string) bool {
 		"Bal/Amt", "Bal/CdtDbtInd", "Bal/Dt/Dt", "Bal/Dt/DtTm",
 		"Ntry/Amt", "Ntry/CdtDbtInd", "Ntry/RvslInd", "Ntry/Sts", "Ntry/Sts/Cd", "Ntry/Sts/Prtry",
 		"Ntry/BookgDt/Dt", "Ntry/BookgDt/DtTm", "Ntry/ValDt/Dt", "Ntry/ValDt/DtTm",
-		"Ntry/AcctSvcrRef", "Ntry/AddtlNtryInf":
+		"Ntry/AcctSvcrRef", "Ntry/AddtlNtryInf",
+		"Ntry/BkTxCd/Domn/Cd", "Ntry/BkTxCd/Domn/Fmly/Cd", "Ntry/BkTxCd/Domn/Fmly/SubFmlyCd", "Ntry/BkTxCd/Prtry/Cd":
 		return true
 	}
 	rest, ok := strings.CutPrefix(path, txPrefix)
@@ -77,7 +79,8 @@ func camtLeaf(path string) bool {
 func camtBranch(path string) bool {
 	switch path {
 	case "Acct", "Acct/Id", "Acct/Id/Othr", "Bal", "Bal/Tp", "Bal/Tp/CdOrPrtry", "Bal/Dt",
-		"Ntry", "Ntry/Sts", "Ntry/BookgDt", "Ntry/ValDt", "Ntry/NtryDtls", "Ntry/NtryDtls/TxDtls":
+		"Ntry", "Ntry/Sts", "Ntry/BookgDt", "Ntry/ValDt", "Ntry/NtryDtls", "Ntry/NtryDtls/TxDtls",
+		"Ntry/BkTxCd", "Ntry/BkTxCd/Domn", "Ntry/BkTxCd/Domn/Fmly", "Ntry/BkTxCd/Prtry":
 		return true
 	}
 	rest, ok := strings.CutPrefix(path, txPrefix)
@@ -239,6 +242,14 @@ func (c *camtEntry) set(path, text string) {
 		c.ref = text
 	case "Ntry/AddtlNtryInf":
 		c.addtl = text
+	case "Ntry/BkTxCd/Domn/Cd":
+		c.domain = text
+	case "Ntry/BkTxCd/Domn/Fmly/Cd":
+		c.family = text
+	case "Ntry/BkTxCd/Domn/Fmly/SubFmlyCd":
+		c.subFamily = text
+	case "Ntry/BkTxCd/Prtry/Cd":
+		c.prtryCode = text
 	default:
 		if rest, ok := strings.CutPrefix(path, txPrefix); ok {
 			c.setTx(rest, text)
@@ -341,6 +352,8 @@ func (c *camtEntry) entry(scale int) (Entry, error) {
 	if e.BankRef == "" {
 		e.BankRef = c.txRef
 	}
+	e.BankTxCode = c.bankTxCode()
+	e.BookingTime, e.BookingTimeLocal = parseISODateTime(c.booking)
 	if e.Remittance == "" {
 		e.Remittance = collapseSpaces(c.addtl)
 	}
@@ -357,6 +370,22 @@ func (c *camtEntry) entry(scale int) (Entry, error) {
 		}
 	}
 	return e, nil
+}
+
+// bankTxCode joins the domain, family and sub-family codes with "/"
+// ("PMNT/RCDT/ESCT"), or returns the proprietary code.
+func (c *camtEntry) bankTxCode() string {
+	if c.domain == "" {
+		return c.prtryCode
+	}
+	code := c.domain
+	for _, part := range []string{c.family, c.subFamily} {
+		if part == "" {
+			break
+		}
+		code += "/" + part
+	}
+	return code
 }
 
 // dates parses the booking and value dates; when only one is given both

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // camt parses a camt.053 text at scale 2.
@@ -96,79 +97,79 @@ func TestCamtSampleEntries(t *testing.T) {
 	}{
 		// abn_amro: entry without TxDtls; the remittance is AddtlNtryInf.
 		{"abn_amro.xml", 0, 0, Entry{Credit: true, AmountMinor: 100, Currency: "EUR", BookingDate: d(2013, 4, 2), ValueDate: d(2013, 4, 2),
-			Status: "BOOK", BankRef: "2102830989503100038", Remittance: "11.11.111.111 Naam Adres 7 2960 Dorp", Line: 144}},
+			Status: "BOOK", BankRef: "2102830989503100038", Remittance: "11.11.111.111 Naam Adres 7 2960 Dorp", BankTxCode: "PMNT/RCDT/NTAV", Line: 144}},
 		// Batch of 10 TxDtls: one Entry with the Ntry amount 10.00; all
 		// EndToEndIds are NOTPROVIDED; no counterparty for a batch.
 		{"abn_amro.xml", 0, 3, Entry{Credit: true, AmountMinor: 1000, Currency: "EUR", BookingDate: d(2013, 4, 2), ValueDate: d(2013, 4, 2),
-			Status: "BOOK", BankRef: "3095D4322561460S0PS", Remittance: "/TRTP/SEPA ACCEPTGIRO BATCH/PREF/3095D4322561460S0PS/NRTX/10", Line: 326}},
+			Status: "BOOK", BankRef: "3095D4322561460S0PS", Remittance: "/TRTP/SEPA ACCEPTGIRO BATCH/PREF/3095D4322561460S0PS/NRTX/10", BankTxCode: "PMNT/RCDT/ESCT", Line: 326}},
 		// Batch of 7 SDD: the first EndToEndId is kept; all 7 Ustrd joined.
 		{"abn_amro.xml", 0, 9, Entry{Credit: true, AmountMinor: 700, Currency: "EUR", BookingDate: d(2012, 4, 2), ValueDate: d(2012, 4, 2),
 			Status: "BOOK", BankRef: "1402P5518750498B0AO", EndToEndID: "SDD SIT 024-1",
 			Remittance: strings.TrimSpace(strings.Repeat("SIT DRIVER LI NOSIT DRIVER LI NOSITSIT DRIVER LI NOSIT DRIVER LI NOSITSIT DRIVER LI NOSIT DRIVER LI NOSITSIT DRIVER LI NOSIT DRIVER LI NOSIT ", 7)),
-			Line:       1312}},
+			BankTxCode: "PMNT/IDDT/ESDD", Line: 1312}},
 		// SDD reject: DBIT with RvslInd=true stays a debit; the counterparty
 		// of a debit is the Cdtr.
 		{"abn_amro.xml", 0, 11, Entry{Reversal: true, AmountMinor: 100, Currency: "EUR", BookingDate: d(2012, 4, 2), ValueDate: d(2012, 4, 2),
 			Status: "BOOK", BankRef: "GB020000738195160AO", EndToEndID: "1234567X908303803", CounterpartyAccount: "NL27ABNA0562326340",
-			CounterpartyName: "Debtor", Remittance: "Levering maand mei, zie nota 1234556. Uw klantnummer 123455666", Line: 1759}},
+			CounterpartyName: "Debtor", Remittance: "Levering maand mei, zie nota 1234556. Uw klantnummer 123455666", BankTxCode: "PMNT/IDDT/UPDD", Line: 1759}},
 		{"abn_amro.xml", 0, 12, Entry{Reversal: true, AmountMinor: 92100, Currency: "EUR", BookingDate: d(2012, 4, 2), ValueDate: d(2012, 4, 2),
 			Status: "BOOK", BankRef: "GB030000738195160AO", EndToEndID: "1234567X908303804", CounterpartyAccount: "NL27ABNA0592326340",
-			CounterpartyName: "Debtor", Remittance: "Levering maand mei, zie nota 1234557. Uw klantnummer 123455666", Line: 1850}},
+			CounterpartyName: "Debtor", Remittance: "Levering maand mei, zie nota 1234557. Uw klantnummer 123455666", BankTxCode: "PMNT/IDDT/UPDD", Line: 1850}},
 		// finance_finland: batch of three payments, Ustrd only in the second.
 		{"finance_finland.xml", 0, 2, Entry{AmountMinor: 423005, Currency: "EUR", BookingDate: d(2009, 10, 29), ValueDate: d(2009, 10, 29),
-			Status: "BOOK", BankRef: "091029ACCTSTMTARCH03", Remittance: "Invoices 123 and 321", Line: 293}},
+			Status: "BOOK", BankRef: "091029ACCTSTMTARCH03", Remittance: "Invoices 123 and 321", BankTxCode: "PMNT/ICDT/DMCT", Line: 293}},
 		// Foreign currency payment credited in EUR; Dbtr has a name, no account.
 		{"finance_finland.xml", 0, 6, Entry{Credit: true, AmountMinor: 212000, Currency: "EUR", BookingDate: d(2009, 10, 29), ValueDate: d(2009, 10, 30),
-			Status: "BOOK", BankRef: "091029ACCTSTMTARCH06", CounterpartyName: "DEBTOR NAME", Remittance: "INVOICE US20291092", Line: 592}},
+			Status: "BOOK", BankRef: "091029ACCTSTMTARCH06", CounterpartyName: "DEBTOR NAME", Remittance: "INVOICE US20291092", BankTxCode: "PMNT/RCDT/XBCT", Line: 592}},
 		{"finance_finland.xml", 0, 8, Entry{Credit: true, AmountMinor: 1000000, Currency: "EUR", BookingDate: d(2009, 10, 29), ValueDate: d(2009, 10, 29),
-			Status: "BOOK", BankRef: "091029ACCTSTMTARCH08", EndToEndID: "EndToEndIdSCT01", CounterpartyName: "DEBTOR", Line: 781}},
+			Status: "BOOK", BankRef: "091029ACCTSTMTARCH08", EndToEndID: "EndToEndIdSCT01", CounterpartyName: "DEBTOR", BankTxCode: "PMNT/RCDT/ESCT", Line: 781}},
 		{"genkgo_multi_statement.xml", 0, 0, Entry{Credit: true, AmountMinor: 885, Currency: "EUR", BookingDate: d(2014, 12, 31), ValueDate: d(2015, 1, 2),
-			Status: "BOOK", EndToEndID: "000000001", Remittance: "Transaction Description 1", Line: 66}},
+			Status: "BOOK", EndToEndID: "000000001", Remittance: "Transaction Description 1", BankTxCode: "544", Line: 66}},
 		{"genkgo_multi_statement.xml", 1, 0, Entry{AmountMinor: 700, Currency: "EUR", BookingDate: d(2014, 12, 31), ValueDate: d(2015, 1, 2),
 			Status: "BOOK", EndToEndID: "000000002", CounterpartyAccount: "NL56AGDH9619008421", CounterpartyName: "Company Name 2",
-			Remittance: "Transaction Description 2", Line: 145}},
+			Remittance: "Transaction Description 2", BankTxCode: "544", Line: 145}},
 		// v8: <Sts><Cd>BOOK</Cd></Sts>, BookgDt/DtTm, party names under Pty.
 		{"genkgo_v8.xml", 0, 0, Entry{Credit: true, AmountMinor: 885, Currency: "EUR", BookingDate: d(2014, 12, 31), ValueDate: d(2015, 1, 2),
 			Status: "BOOK", BankRef: "AAAASESS-FP-CN_98765/01", EndToEndID: "MUELL/FINP/RA12345", CounterpartyAccount: "NL56AGDH9619008421",
-			CounterpartyName: "NAME NAME", Line: 110}},
+			CounterpartyName: "NAME NAME", BankTxCode: "PMNT/RCDT/BOOK", BookingTime: time.Date(2014, 12, 31, 12, 15, 0, 0, time.UTC), Line: 110}},
 		// BACS return: CRDT with RvslInd=true stays a credit; bank ref from
 		// TxDtls (no entry-level AcctSvcrRef); value date a year earlier.
 		{"goldman_sachs_uk_two_statements.xml", 1, 2, Entry{Credit: true, Reversal: true, AmountMinor: 10000, Currency: "GBP",
 			BookingDate: d(2023, 10, 9), ValueDate: d(2022, 10, 12), Status: "BOOK", BankRef: "SB2327900001420", EndToEndID: "00384068",
-			CounterpartyAccount: "12345678", CounterpartyName: "TEST NAME", Remittance: "GSGA8BGHVA", Line: 277}},
+			CounterpartyAccount: "12345678", CounterpartyName: "TEST NAME", Remittance: "GSGA8BGHVA", BankTxCode: "PMNT/ICDT/ARET", BookingTime: time.Date(2023, 10, 9, 2, 0, 1, 0, time.UTC), Line: 277}},
 		{"goldman_sachs_us_not_reconciling.xml", 0, 0, Entry{Credit: true, Reversal: true, AmountMinor: 1000, Currency: "USD",
 			BookingDate: d(2023, 10, 1), ValueDate: d(2023, 10, 1), Status: "BOOK", BankRef: "B20092800002225", EndToEndID: "GSGWGDNCTAHQM8",
-			Remittance: "Sample Unstructured Remittance 123", Line: 109}},
+			Remittance: "Sample Unstructured Remittance 123", BankTxCode: "ACH Credit Reject", BookingTime: time.Date(2023, 10, 1, 13, 37, 14, 0, time.UTC), BookingTimeLocal: true, Line: 109}},
 		// The foreign-currency entry keeps its own currency (EUR in a USD
 		// statement); Check reports it.
 		{"goldman_sachs_us_not_reconciling.xml", 0, 7, Entry{AmountMinor: 2906, Currency: "EUR", BookingDate: d(2023, 8, 2), ValueDate: d(2023, 8, 2),
 			Status: "BOOK", BankRef: "GI2321400001068", EndToEndID: "5741412", CounterpartyAccount: "GB14BARC20325340846481",
-			CounterpartyName: "Test creditor name", Remittance: "FFC", Line: 460}},
+			CounterpartyName: "Test creditor name", Remittance: "FFC", BankTxCode: "PMNT/ICDT/DMCT", BookingTime: time.Date(2023, 8, 2, 14, 52, 6, 0, time.UTC), Line: 460}},
 		{"ing.xml", 0, 2, Entry{Credit: true, AmountMinor: 12000, Currency: "EUR", BookingDate: d(2014, 1, 3), ValueDate: d(2014, 1, 3),
 			Status: "BOOK", BankRef: "15180015077602405", EndToEndID: "20140103E2EIdA1INGBankNV", CounterpartyAccount: "NL20INGB0001234567",
-			CounterpartyName: "INGTestrekening", Line: 228}},
+			CounterpartyName: "INGTestrekening", BankTxCode: "PMNT/RCDT/ESCT", Line: 228}},
 		{"ing.xml", 0, 8, Entry{Reversal: true, AmountMinor: 3000, Currency: "EUR", BookingDate: d(2014, 1, 3), ValueDate: d(2013, 12, 20),
 			Status: "BOOK", BankRef: "3101963431841", EndToEndID: "5000300060007000", CounterpartyAccount: "NL20INGB0001234567",
-			CounterpartyName: "INGTestrekening", Remittance: "INGHGV21545UstrdRemiInf20140103GUB", Line: 566}},
+			CounterpartyName: "INGTestrekening", Remittance: "INGHGV21545UstrdRemiInf20140103GUB", BankTxCode: "PMNT/IDDT/UPDD", Line: 566}},
 		{"nordea.xml", 0, 0, Entry{Credit: true, AmountMinor: 1000000, Currency: "EUR", BookingDate: d(2019, 5, 8), ValueDate: d(2019, 5, 8),
-			Status: "BOOK", BankRef: "1905082588CEAA0001", EndToEndID: "20190501-E00005", Line: 72}},
+			Status: "BOOK", BankRef: "1905082588CEAA0001", EndToEndID: "20190501-E00005", BankTxCode: "PMNT/RCDT/ESCT", Line: 72}},
 		// EndToEndId NOTPROVIDED counts as none.
 		{"nordea.xml", 0, 1, Entry{Credit: true, AmountMinor: 10050, Currency: "EUR", BookingDate: d(2019, 5, 8), ValueDate: d(2019, 5, 8),
-			Status: "BOOK", BankRef: "1905082588SM12345678", Remittance: "Free text max 140 characters and ma x 35 characters in one line", Line: 122}},
+			Status: "BOOK", BankRef: "1905082588SM12345678", Remittance: "Free text max 140 characters and ma x 35 characters in one line", BankTxCode: "PMNT/RCDT/XBCT", Line: 122}},
 		{"nordea.xml", 0, 2, Entry{AmountMinor: 70050, Currency: "EUR", BookingDate: d(2019, 5, 8), ValueDate: d(2019, 5, 8),
-			Status: "BOOK", BankRef: "1905082588CEAG0003", EndToEndID: "20190508-E123456", Line: 161}},
+			Status: "BOOK", BankRef: "1905082588CEAG0003", EndToEndID: "20190508-E123456", BankTxCode: "PMNT/ICDT/ESCT", Line: 161}},
 		// The Ntry says DBIT while its TxDtls says CRDT: the Ntry decides.
 		{"postfinance_forward_value.xml", 0, 1, Entry{AmountMinor: 7770, Currency: "CHF", BookingDate: d(2020, 11, 24), ValueDate: d(2020, 11, 24),
 			Status: "BOOK", BankRef: "0758103031480977",
-			Remittance: "GUTSCHRIFT CH-DD-BASISLASTSCHRIFT ID-NR. DES ZAHLUNGSEMPFÄNGERS: 41100000000872849 REFERENZ-NR: PmtInfId-CHDD-1", Line: 110}},
+			Remittance: "GUTSCHRIFT CH-DD-BASISLASTSCHRIFT ID-NR. DES ZAHLUNGSEMPFÄNGERS: 41100000000872849 REFERENZ-NR: PmtInfId-CHDD-1", BankTxCode: "PMNT/ICDT/AUTT", Line: 110}},
 		// Forward value date (2020-11-25), and the same bank reference as
 		// the next entry.
 		{"postfinance_forward_value.xml", 0, 3, Entry{Credit: true, AmountMinor: 153700, Currency: "CHF", BookingDate: d(2020, 11, 24), ValueDate: d(2020, 11, 25),
 			Status: "BOOK", BankRef: "07582000303KBMSU",
-			Remittance: "SAMMELGUTSCHRIFT ESR VERARBEITUNG VOM 24.11.2020 KUNDENNUMMER 01-429580-3 PAKET ID: 201124CH00000UR0", Line: 174}},
+			Remittance: "SAMMELGUTSCHRIFT ESR VERARBEITUNG VOM 24.11.2020 KUNDENNUMMER 01-429580-3 PAKET ID: 201124CH00000UR0", BankTxCode: "PMNT/RCDT/VCOM", Line: 174}},
 		{"postfinance_forward_value.xml", 0, 4, Entry{Credit: true, AmountMinor: 169222, Currency: "CHF", BookingDate: d(2020, 11, 24), ValueDate: d(2020, 11, 24),
 			Status: "BOOK", BankRef: "07582000303KBMSU",
-			Remittance: "SAMMELGUTSCHRIFT FÜR KONTO: CH7730000001250094239 VERARBEITUNG VOM 24.11.2020 PAKET ID: 201124CH000009TB", Line: 207}},
+			Remittance: "SAMMELGUTSCHRIFT FÜR KONTO: CH7730000001250094239 VERARBEITUNG VOM 24.11.2020 PAKET ID: 201124CH000009TB", BankTxCode: "PMNT/RCDT/VCOM", Line: 207}},
 	}
 	cache := map[string][]Statement{}
 	for _, tt := range tests {
@@ -376,6 +377,7 @@ func TestCamtPaths(t *testing.T) {
 		"Ntry/Amt", "Ntry/CdtDbtInd", "Ntry/RvslInd", "Ntry/Sts", "Ntry/Sts/Cd", "Ntry/Sts/Prtry",
 		"Ntry/BookgDt/Dt", "Ntry/BookgDt/DtTm", "Ntry/ValDt/Dt", "Ntry/ValDt/DtTm",
 		"Ntry/AcctSvcrRef", "Ntry/AddtlNtryInf",
+		"Ntry/BkTxCd/Domn/Cd", "Ntry/BkTxCd/Domn/Fmly/Cd", "Ntry/BkTxCd/Domn/Fmly/SubFmlyCd", "Ntry/BkTxCd/Prtry/Cd",
 	}
 	for _, tx := range []string{"Refs/EndToEndId", "Refs/AcctSvcrRef", "RmtInf/Ustrd", "AddtlTxInf",
 		"RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm", "RltdPties/DbtrAcct/Id/IBAN", "RltdPties/DbtrAcct/Id/Othr/Id",
@@ -392,7 +394,7 @@ func TestCamtPaths(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range []string{"GrpHdr", "Ntry/BkTxCd", "Ntry/NtryDtls/TxDtls/RltdAgts", "Ntry/NtryDtls/TxDtls/RltdPties/Dbtr/Id", "TxsSummry", "Bal/Amt/x"} {
+	for _, p := range []string{"GrpHdr", "Ntry/Chrgs", "Ntry/BkTxCd/Prtry/Issr", "Ntry/NtryDtls/TxDtls/RltdAgts", "Ntry/NtryDtls/TxDtls/RltdPties/Dbtr/Id", "TxsSummry", "Bal/Amt/x"} {
 		if camtUsed(p) {
 			t.Errorf("%s is used", p)
 		}

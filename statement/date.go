@@ -107,6 +107,24 @@ func parseISODate(s string) (Date, bool) {
 	return makeDate(y, m, d)
 }
 
+// parseISODateTime parses the time of an ISO 8601 date-time
+// ("2006-01-02T15:04:05[.fff][Z|+hh:mm]"). With an offset it returns the
+// instant in UTC; without, the wall clock in UTC and local set. A date
+// alone, or a time that does not parse, gives the zero Time: the date is
+// then all the input says (parseISODate reads it).
+func parseISODateTime(s string) (t time.Time, local bool) {
+	if len(s) <= 10 {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), false
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		return t.UTC(), true
+	}
+	return time.Time{}, false
+}
+
 // parseYYMMDD parses an MT940 date. Two-digit years 00-68 are 2000-2068 and
 // 69-99 are 1969-1999 (the POSIX pivot, as in mt940-rs).
 func parseYYMMDD(s string) (Date, bool) {

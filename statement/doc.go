@@ -44,7 +44,11 @@
 // transactions; counterparty fields are only filled when the entry has
 // exactly one TxDtls. The counterparty is the debtor (Dbtr, DbtrAcct) of a
 // credit and the creditor (Cdtr, CdtrAcct) of a debit. Dates given as
-// date-times keep their written calendar date.
+// date-times keep their written calendar date; a booking date-time is also
+// kept in Entry.BookingTime (in UTC when it has an offset, else as its
+// wall clock with BookingTimeLocal set). The bank transaction code BkTxCd
+// becomes Entry.BankTxCode, "DOMAIN/FAMILY/SUBFAMILY" or the proprietary
+// code.
 //
 // # MT940
 //
@@ -55,7 +59,7 @@
 // direction; RC (reversal of a credit) is booked as a debit and RD
 // (reversal of a debit) as a credit, both with Reversal set — the same
 // booking as the Rust crate mt940-rs, which names them ReverseDebit and
-// ReverseCredit. The entry date (MMDD) takes the year that puts it closest
+// ReverseCredit. The transaction type ("NTRF", "NCHG") is Entry.BankTxCode. The entry date (MMDD) takes the year that puts it closest
 // to the value date (value 2024-12-31, entry 0102 gives 2025-01-02); a
 // missing or blank entry date means the value date. Two-digit years 00-68
 // are 2000-2068, 69-99 are 1969-1999. The :86: fields following a :61:

@@ -16,22 +16,32 @@ const fuzzMaxInput = 1 << 20
 // fuzzMaxTime bounds one parse of at most fuzzMaxInput bytes.
 const fuzzMaxTime = 5 * time.Second
 
-// addSampleSeeds adds every sample file (both formats: the other format's
+// fuzzSeeds returns every sample file (both formats: the other format's
 // files make good malformed inputs) and the synthetic documents of the
-// tests to the seed corpus.
-func addSampleSeeds(f *testing.F) {
+// tests.
+func fuzzSeeds(tb testing.TB) [][]byte {
+	var seeds [][]byte
 	for _, pattern := range []string{"camt053/*.xml", "mt940/*.sta"} {
 		files, _ := filepath.Glob(filepath.Join(samplesDir, pattern))
 		for _, path := range files {
 			b, err := os.ReadFile(path)
 			if err != nil {
-				f.Fatal(err)
+				tb.Fatal(err)
 			}
-			f.Add(b)
+			seeds = append(seeds, b)
 		}
 	}
-	f.Add([]byte(wrapMT940(":61:2401020102RC1,00NTRFX//Y\n:86:166?20EREF+A?21B?31DE1?32N\n")))
-	f.Add([]byte(camtDoc(`xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"`, "", camtBody)))
+	seeds = append(seeds,
+		[]byte(wrapMT940(":61:2401020102RC1,00NTRFX//Y\n:86:166?20EREF+A?21B?31DE1?32N\n")),
+		[]byte(camtDoc(`xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"`, "", camtBody)))
+	return seeds
+}
+
+// addSampleSeeds adds fuzzSeeds to the seed corpus.
+func addSampleSeeds(f *testing.F) {
+	for _, b := range fuzzSeeds(f) {
+		f.Add(b)
+	}
 }
 
 // checkFuzzResult asserts the properties every parse must have.

@@ -29,6 +29,7 @@ type rsLine struct {
 	Amount      string          `json:"amount"`
 	CustomerRef string          `json:"customer_ref"`
 	BankRef     *string         `json:"bank_ref"`
+	TypeCode    string          `json:"transaction_type_ident_code"`
 	Info        json.RawMessage `json:"information_to_account_owner"`
 }
 
@@ -215,6 +216,11 @@ func compareRSLine(t *testing.T, i, k int, e Entry, w rsLine, ccy string) {
 		Status:      "BOOK",
 		BankRef:     wantRef,
 	}
+	// mt940-rs gives the transaction type without its N/F/S letter.
+	if c := e.BankTxCode; len(c) != 4 || strings.IndexByte("NFS", c[0]) < 0 || c[1:] != w.TypeCode {
+		t.Errorf("statement %d entry %d (line %d): transaction type %q, mt940-rs reads %q", i, k, e.Line, c, w.TypeCode)
+	}
+	want.BankTxCode = e.BankTxCode
 	got := e
 	got.EndToEndID, got.CounterpartyAccount, got.CounterpartyName, got.Remittance, got.Line = "", "", "", "", 0
 	if got != want {

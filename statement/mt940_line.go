@@ -68,6 +68,7 @@ func parseStatementLine(f *mt940Field, scale int) (*mt940Entry, error) {
 	if len(s) < 4 || strings.IndexByte("NFS", s[0]) < 0 {
 		return nil, bad("transaction type (N/F/S + 3 characters) missing before %q", clip(s))
 	}
+	e.entry.BankTxCode = s[:4]
 	s = s[4:]
 	customer, bank, _ := strings.Cut(s, "//")
 	e.customerRef = strings.TrimSpace(customer)

@@ -29,31 +29,31 @@ func TestParseStatementLine(t *testing.T) {
 	}{
 		{"debit with entry date and bank ref",
 			[]string{"0909250925DR583,92NMSC1110030403010139//1234"},
-			mt940Entry{entry: Entry{AmountMinor: 58392, ValueDate: d(2009, 9, 25), BookingDate: d(2009, 9, 25), BankRef: "1234"}, customerRef: "1110030403010139"}},
+			mt940Entry{entry: Entry{BankTxCode: "NMSC", AmountMinor: 58392, ValueDate: d(2009, 9, 25), BookingDate: d(2009, 9, 25), BankRef: "1234"}, customerRef: "1110030403010139"}},
 		{"entry date in the previous month",
 			[]string{"0910010930CR0,23FINTInterest"},
-			mt940Entry{entry: Entry{Credit: true, AmountMinor: 23, ValueDate: d(2009, 10, 1), BookingDate: d(2009, 9, 30)}, customerRef: "Interest"}},
+			mt940Entry{entry: Entry{BankTxCode: "FINT", Credit: true, AmountMinor: 23, ValueDate: d(2009, 10, 1), BookingDate: d(2009, 9, 30)}, customerRef: "Interest"}},
 		{"entry date in the next year",
 			[]string{"2412310102C1,00NTRFNONREF"},
-			mt940Entry{entry: Entry{Credit: true, AmountMinor: 100, ValueDate: d(2024, 12, 31), BookingDate: d(2025, 1, 2)}, customerRef: "NONREF"}},
+			mt940Entry{entry: Entry{BankTxCode: "NTRF", Credit: true, AmountMinor: 100, ValueDate: d(2024, 12, 31), BookingDate: d(2025, 1, 2)}, customerRef: "NONREF"}},
 		{"no entry date, no funds code, amount without decimals",
 			[]string{"131017D6800,NCHK16703074"},
-			mt940Entry{entry: Entry{AmountMinor: 680000, ValueDate: d(2013, 10, 17), BookingDate: d(2013, 10, 17)}, customerRef: "16703074"}},
+			mt940Entry{entry: Entry{BankTxCode: "NCHK", AmountMinor: 680000, ValueDate: d(2013, 10, 17), BookingDate: d(2013, 10, 17)}, customerRef: "16703074"}},
 		{"blank entry date and funds code (citi)",
 			[]string{"240312    DD212,39NMSCNONREF//", "/ABC/DEF/MISCELLANEOUS"},
-			mt940Entry{entry: Entry{AmountMinor: 21239, ValueDate: d(2024, 3, 12), BookingDate: d(2024, 3, 12)}, customerRef: "NONREF", supplementary: "/ABC/DEF/MISCELLANEOUS"}},
+			mt940Entry{entry: Entry{BankTxCode: "NMSC", AmountMinor: 21239, ValueDate: d(2024, 3, 12), BookingDate: d(2024, 3, 12)}, customerRef: "NONREF", supplementary: "/ABC/DEF/MISCELLANEOUS"}},
 		{"RC: reversal of a credit, booked as a debit",
 			[]string{"0709040904RCR204,88NRTINONREF"},
-			mt940Entry{entry: Entry{Reversal: true, AmountMinor: 20488, ValueDate: d(2007, 9, 4), BookingDate: d(2007, 9, 4)}, customerRef: "NONREF"}},
+			mt940Entry{entry: Entry{BankTxCode: "NRTI", Reversal: true, AmountMinor: 20488, ValueDate: d(2007, 9, 4), BookingDate: d(2007, 9, 4)}, customerRef: "NONREF"}},
 		{"RD: reversal of a debit, booked as a credit",
 			[]string{"0709040904RD12,00NRTIMSGID//R72471"},
-			mt940Entry{entry: Entry{Reversal: true, Credit: true, AmountMinor: 1200, ValueDate: d(2007, 9, 4), BookingDate: d(2007, 9, 4), BankRef: "R72471"}, customerRef: "MSGID"}},
+			mt940Entry{entry: Entry{BankTxCode: "NRTI", Reversal: true, Credit: true, AmountMinor: 1200, ValueDate: d(2007, 9, 4), BookingDate: d(2007, 9, 4), BankRef: "R72471"}, customerRef: "MSGID"}},
 		{"customer ref with blanks, bank ref, supplementary details",
 			[]string{"0310201020D10000,00FTRFREF 25611247//8327000090031790", "Transfer"},
-			mt940Entry{entry: Entry{AmountMinor: 1000000, ValueDate: d(2003, 10, 20), BookingDate: d(2003, 10, 20), BankRef: "8327000090031790"}, customerRef: "REF 25611247", supplementary: "Transfer"}},
+			mt940Entry{entry: Entry{BankTxCode: "FTRF", AmountMinor: 1000000, ValueDate: d(2003, 10, 20), BookingDate: d(2003, 10, 20), BankRef: "8327000090031790"}, customerRef: "REF 25611247", supplementary: "Transfer"}},
 		{"S type (SWIFT message number)",
 			[]string{"240101C5,S103ABC//DEF"},
-			mt940Entry{entry: Entry{Credit: true, AmountMinor: 500, ValueDate: d(2024, 1, 1), BookingDate: d(2024, 1, 1), BankRef: "DEF"}, customerRef: "ABC"}},
+			mt940Entry{entry: Entry{BankTxCode: "S103", Credit: true, AmountMinor: 500, ValueDate: d(2024, 1, 1), BookingDate: d(2024, 1, 1), BankRef: "DEF"}, customerRef: "ABC"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,7 +158,7 @@ func TestMT940SwiftEnvelope(t *testing.T) {
 			Opening: Balance{-1000, "EUR", Date{2024, 1, 1}, "60F"},
 			Closing: Balance{1550, "EUR", Date{2024, 1, 2}, "62F"},
 			Entries: []Entry{{Credit: true, AmountMinor: 2550, Currency: "EUR", BookingDate: Date{2024, 1, 2}, ValueDate: Date{2024, 1, 2},
-				Status: "BOOK", BankRef: "B1", EndToEndID: "E1", Remittance: "Thanks", Line: 6}}},
+				Status: "BOOK", BankTxCode: "NTRF", BankRef: "B1", EndToEndID: "E1", Remittance: "Thanks", Line: 6}}},
 		{ID: "STMT2 8/1", Account: "DE001/EUR", Currency: "EUR", Line: 10,
 			Opening: Balance{1550, "EUR", Date{2024, 1, 2}, "60F"},
 			Closing: Balance{1550, "EUR", Date{2024, 1, 3}, "62F"}},
@@ -199,15 +199,15 @@ func TestMT940SampleDetails(t *testing.T) {
 	t.Run("citi: blank entry date, funds code, zero-amount info lines", func(t *testing.T) {
 		got := parseSample(t, samplePath(t, "mt940", "citi.sta"))
 		d := Date{2024, 3, 12}
-		e := func(amt int64, line int) Entry {
-			return Entry{AmountMinor: amt, Currency: "USD", BookingDate: d, ValueDate: d, Status: "BOOK",
+		e := func(amt int64, code string, line int) Entry {
+			return Entry{AmountMinor: amt, Currency: "USD", BookingDate: d, ValueDate: d, Status: "BOOK", BankTxCode: code,
 				Remittance: "/PT/FT/PY/SOMETHING FOO BAR          112233 123456789", Line: line}
 		}
 		want := []Statement{{ID: "asdfsdfdsf 1/1", Account: "123456789", Currency: "USD", Line: 1,
 			Opening: Balance{1737667, "USD", d, "60F"}, Closing: Balance{1623392, "USD", d, "62F"},
 			// The two "CD0,00" lines (BAI codes 025 and 010) move no money:
 			// counted in Skipped.
-			Entries: []Entry{e(21239, 5), e(36928, 9), e(56108, 17)}, Skipped: 2}}
+			Entries: []Entry{e(21239, "NMSC", 5), e(36928, "NDEF", 9), e(56108, "NDEF", 17)}, Skipped: 2}}
 		compareStatements(t, got, want)
 	})
 	t.Run("cmxl: three currencies, funds code R, structured :86:", func(t *testing.T) {
@@ -223,9 +223,9 @@ func TestMT940SampleDetails(t *testing.T) {
 			t.Errorf("currencies %v", ccys)
 		}
 		wantEntries := []Entry{
-			{AmountMinor: 80000, Currency: "EUR", BookingDate: Date{2002, 11, 2}, ValueDate: Date{2002, 11, 1}, Status: "BOOK",
+			{AmountMinor: 80000, Currency: "EUR", BookingDate: Date{2002, 11, 2}, ValueDate: Date{2002, 11, 1}, Status: "BOOK", BankTxCode: "NSTO",
 				BankRef: "55555", CounterpartyAccount: "234567", CounterpartyName: "MUELLER", Remittance: "Miete November", Line: 36},
-			{Credit: true, AmountMinor: 300000, Currency: "EUR", BookingDate: Date{2002, 11, 2}, ValueDate: Date{2002, 11, 2}, Status: "BOOK",
+			{Credit: true, AmountMinor: 300000, Currency: "EUR", BookingDate: Date{2002, 11, 2}, ValueDate: Date{2002, 11, 2}, Status: "BOOK", BankTxCode: "NTRF",
 				BankRef: "55555", CounterpartyAccount: "0847564700", CounterpartyName: "MUELLER", Remittance: "Gehalt OktoberFirmaMustermannGmbH", Line: 38},
 		}
 		compareStatements(t, got[1:2], []Statement{{ID: "1234567 5/1", Account: "10020030/1234567", Currency: "EUR", Line: 31,
@@ -310,7 +310,7 @@ func TestMT940Misc(t *testing.T) {
 		want := []Statement{{ID: "R 1", Account: "A", Currency: "EUR", Line: 1,
 			Opening: Balance{100, "EUR", Date{2024, 1, 1}, "60F"}, Closing: Balance{300, "EUR", Date{2024, 1, 2}, "62F"},
 			Entries: []Entry{{Credit: true, AmountMinor: 200, Currency: "EUR", BookingDate: Date{2024, 1, 2}, ValueDate: Date{2024, 1, 2},
-				Status: "BOOK", BankRef: "X", Line: 7}}}}
+				Status: "BOOK", BankTxCode: "NTRF", BankRef: "X", Line: 7}}}}
 		compareStatements(t, got, want)
 	})
 	t.Run("invalid options", func(t *testing.T) {

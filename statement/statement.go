@@ -1,5 +1,7 @@
 package statement
 
+import "time"
+
 // Balance is a balance reported by the bank.
 type Balance struct {
 	// AmountMinor is the signed amount in minor units at the parser's
@@ -36,6 +38,21 @@ type Entry struct {
 	// ValueDate is the value date (camt ValDt, else BookgDt; MT940 :61:
 	// first subfield).
 	ValueDate Date
+	// BookingTime is the booking date-time when the input gives one (camt
+	// BookgDt/DtTm), else the zero Time. Its calendar date may differ from
+	// BookingDate, which is the date as written. A date-time written with
+	// a UTC offset ("Z", "+01:00") is that instant, in UTC; one written
+	// without an offset is its wall clock in UTC with BookingTimeLocal set:
+	// the zone is the bank's, which the input does not say.
+	BookingTime time.Time
+	// BookingTimeLocal is set when BookingTime was written without a UTC
+	// offset.
+	BookingTimeLocal bool
+	// BankTxCode is the bank transaction code: camt BkTxCd as
+	// "DOMAIN/FAMILY/SUBFAMILY" (e.g. "PMNT/RCDT/ESCT"), else its
+	// proprietary code (BkTxCd/Prtry/Cd); MT940 the :61: transaction type
+	// ("NTRF", "NCHG", "S103"). Empty when not given.
+	BankTxCode string
 	// Status is the camt entry status ("BOOK"); MT940 entries are always
 	// "BOOK". Only booked entries are returned.
 	Status string

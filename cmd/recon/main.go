@@ -34,6 +34,7 @@ usage:
   recon upload   --root URL --bank B --platform P --date D [--table T] [--replace] FILE...
   recon upload   --root URL --from DIR [--replace]
   recon report   --root URL --date D [--out FILE]
+  recon convert  --from camt053|mt940|csv --bank B --platform P [--account-map F] [--kind-map F] [--mapping F] [--strict] [--replace] --out URL FILE...
   recon version
 
 Common flags: --log-format text|json, --log-level debug|info|warn|error.
@@ -98,6 +99,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdUpload(ctx, rest, stdout, stderr)
 	case "report":
 		return cmdReport(ctx, rest, stdout, stderr)
+	case "convert":
+		return cmdConvert(ctx, rest, stdout, stderr)
 	case "version":
 		return cmdVersion(stdout)
 	case "help", "-h", "--help":

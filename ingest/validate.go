@@ -95,3 +95,57 @@ func GuessTable(columns []string) (formats.Table, error) {
 	}
 	return best, nil
 }
+
+// Statements validates a bank's files together and checks them as the
+// run will: each custody_balances row's opening plus the day's successful
+// movements of its account must be its closing (BANK_STATEMENT_BREAK).
+// Files are grouped by the date and platform their location names; loose
+// files, whose path names neither, form one group. Only a group given
+// both custody tables is checked: balances alone say nothing of the
+// day's movements. Not safe for concurrent use.
+type Statements struct {
+	groups map[[2]string]*reconcile.Platform
+	tables map[[2]string]map[formats.Table]bool
+	order  [][2]string
+}
+
+// NewStatements returns an empty set.
+func NewStatements() *Statements {
+	return &Statements{groups: map[[2]string]*reconcile.Platform{}, tables: map[[2]string]map[formats.Table]bool{}}
+}
+
+// Validate is Validate, keeping the rows of a valid custody file for
+// Breaks.
+func (s *Statements) Validate(ctx context.Context, key string, r io.ReaderAt, size int64, loc Location, opt formats.ReadOptions) (int64, error) {
+	if loc.Table != formats.CustodyTransactions && loc.Table != formats.CustodyBalances {
+		return Validate(ctx, key, r, size, loc, opt)
+	}
+	g := [2]string{loc.Date, loc.PlatformID}
+	p := s.groups[g]
+	if p == nil {
+		p = reconcile.NewPlatform(loc.PlatformID)
+		s.groups[g] = p
+		s.tables[g] = map[formats.Table]bool{}
+		s.order = append(s.order, g)
+	}
+	s.tables[g][loc.Table] = true
+	mark := p.Mark()
+	rows, _, err := decodeInto(ctx, p, key, loc, r, size, opt)
+	if err != nil {
+		p.Rollback(mark)
+	}
+	return rows, err
+}
+
+// Breaks returns the statement breaks of the valid custody files, group
+// by group in the order they were first seen.
+func (s *Statements) Breaks(scale int) []formats.Exception {
+	var out []formats.Exception
+	for _, g := range s.order {
+		if len(s.tables[g]) < 2 {
+			continue
+		}
+		out = append(out, reconcile.StatementBreaks(s.groups[g], reconcile.Options{Scale: scale})...)
+	}
+	return out
+}

@@ -94,32 +94,12 @@ func (d *denseSums) get(key [2]uint32, account uint32) *money.Sum {
 func (r *run) balances() error {
 	p := r.p
 	names := p.Names.Len()
-	// The day's successful custody movements per bank account.
-	moves := newDenseSums(names)
-	B := &p.Bank
-	for i := range B.N {
-		if B.Status[i] != formats.StatusSuccess {
-			continue
-		}
-		g := [2]uint32{B.Bank[i], B.Currency[i]}
-		moves.add(g, B.Payer[i], -B.Amount[i])
-		moves.add(g, B.Payee[i], B.Amount[i])
-	}
+	r.statementBreaks()
 
 	c := &p.CBal
 	bankClosing := newDenseSums(names)
 	bankOf := map[acctKey]uint32{} // accounts several banks hold: 0
 	for i := range c.N {
-		var expected money.Sum
-		expected.Add(c.Opening[i])
-		if m := moves.get([2]uint32{c.Bank[i], c.Currency[i]}, c.Account[i]); m != nil {
-			expected.AddSum(*m)
-		}
-		var reported money.Sum
-		reported.Add(c.Closing[i])
-		if expected != reported {
-			r.emitStatementBreak(i, expected)
-		}
 		ak := acctKey{c.Account[i], c.Currency[i]}
 		if bankClosing.add([2]uint32{0, c.Currency[i]}, c.Account[i], c.Closing[i]) {
 			bankOf[ak] = c.Bank[i]
@@ -210,6 +190,50 @@ func sumAmount(s *money.Sum) formats.OptAmount {
 		return formats.OptAmount{}
 	}
 	return bigAmount(s.Big())
+}
+
+// statementBreaks reports BANK_STATEMENT_BREAK: a custody balance row
+// whose opening plus the day's successful movements of its bank account
+// is not its closing.
+func (r *run) statementBreaks() {
+	p := r.p
+	moves := newDenseSums(p.Names.Len())
+	B := &p.Bank
+	for i := range B.N {
+		if B.Status[i] != formats.StatusSuccess {
+			continue
+		}
+		g := [2]uint32{B.Bank[i], B.Currency[i]}
+		moves.add(g, B.Payer[i], -B.Amount[i])
+		moves.add(g, B.Payee[i], B.Amount[i])
+	}
+	c := &p.CBal
+	for i := range c.N {
+		var expected money.Sum
+		expected.Add(c.Opening[i])
+		if m := moves.get([2]uint32{c.Bank[i], c.Currency[i]}, c.Account[i]); m != nil {
+			expected.AddSum(*m)
+		}
+		var reported money.Sum
+		reported.Add(c.Closing[i])
+		if expected != reported {
+			r.emitStatementBreak(i, expected)
+		}
+	}
+}
+
+// StatementBreaks returns the BANK_STATEMENT_BREAK exceptions of a
+// platform's custody tables alone, in the contract's order: what a bank
+// can check of its own files before it uploads them (recon validate).
+// The ledger, registry and loans are not looked at.
+func StatementBreaks(p *Platform, opt Options) []formats.Exception {
+	if opt.Severities == nil {
+		opt.Severities = DefaultSeverities()
+	}
+	r := &run{p: p, opt: opt}
+	r.statementBreaks()
+	formats.SortExceptions(r.out)
+	return r.out
 }
 
 func (r *run) fmtSum(s *money.Sum) string {

@@ -199,6 +199,7 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlagSet("validate", &c)
 	table := fs.String("table", "", "table of the files when their path does not say: custody_transactions, ledger_transactions, custody_balances, ledger_balances, accounts, loans")
 	cfgPath := fs.String("config", "", "YAML configuration file (amount_scale and limits)")
+	strict := fs.Bool("strict", false, "exit 1 when the custody files given break a bank statement (opening plus the day's movements is not the closing)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -218,8 +219,9 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		forced = &t
 	}
 	bad := 0
+	stmts := ingest.NewStatements()
 	for _, path := range fs.Args() {
-		rows, t, err := validateFile(ctx, path, forced, cfg)
+		rows, t, err := validateFile(ctx, stmts, path, forced, cfg)
 		if err != nil && !ingest.IsInputError(err) {
 			return err
 		}
@@ -230,13 +232,20 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		fmt.Fprintf(stdout, "OK %s: %s, %d rows\n", path, t, rows)
 	}
-	if bad > 0 {
+	breaks := stmts.Breaks(cfg.AmountScale)
+	for _, e := range breaks {
+		fmt.Fprintf(stdout, "WARNING %s: %s\n", e.Kind, e.Detail)
+	}
+	switch {
+	case bad > 0:
 		return fmt.Errorf("%d of %d files would be rejected", bad, fs.NArg())
+	case len(breaks) > 0 && *strict:
+		return fmt.Errorf("%d statement breaks (--strict)", len(breaks))
 	}
 	return nil
 }
 
-func validateFile(ctx context.Context, path string, forced *formats.Table, cfg config.Config) (int64, formats.Table, error) {
+func validateFile(ctx context.Context, stmts *ingest.Statements, path string, forced *formats.Table, cfg config.Config) (int64, formats.Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
@@ -257,7 +266,7 @@ func validateFile(ctx context.Context, path string, forced *formats.Table, cfg c
 		}
 		loc.Table = t
 	}
-	rows, err := ingest.Validate(ctx, path, f, st.Size(), loc, readOptions(cfg))
+	rows, err := stmts.Validate(ctx, path, f, st.Size(), loc, readOptions(cfg))
 	return rows, loc.Table, err
 }
 

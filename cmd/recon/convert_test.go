@@ -76,13 +76,31 @@ func TestConvertCommand(t *testing.T) {
 		t.Errorf("files %v", got)
 	}
 
-	// The files are valid data: recon validate accepts them.
+	// The files are valid data: recon validate accepts them, and reports
+	// the statement breaks the run will, day by day (the entries booked
+	// on 05-24 move from the first day's difference to the second's).
 	args := []string{"validate"}
 	for _, k := range abnKeys {
 		args = append(args, filepath.Join(out, k))
 	}
-	if code, stdout, stderr := recon(t, args...); code != 0 || strings.Count(stdout, "OK ") != 4 {
+	code, stdout, stderr = recon(t, args...)
+	if code != 0 || strings.Count(stdout, "OK ") != 4 || strings.Count(stdout, "WARNING BANK_STATEMENT_BREAK: ") != 2 {
 		t.Errorf("validate: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"WARNING BANK_STATEMENT_BREAK: Bank B1 account 517852257: opening 3236.28 plus the day's successful movements gives 2923.84, but the statement closes at 876.84: difference -2047.00 (" + filepath.Join(out, abnKeys[0]) + " row 1).\n",
+		"WARNING BANK_STATEMENT_BREAK: Bank B1 account 517852257: opening 2876.84 plus the day's successful movements gives 2843.35, but the statement closes at 1849.75: difference -993.60 (" + filepath.Join(out, abnKeys[1]) + " row 1).\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if code, _, stderr := recon(t, append([]string{"validate", "--strict"}, args[1:]...)...); code != 1 || !strings.Contains(stderr, "2 statement breaks (--strict)") {
+		t.Errorf("validate --strict: exit %d\n%s", code, stderr)
+	}
+	// A file alone has nothing to compare with.
+	if code, stdout, _ := recon(t, "validate", "--strict", args[1]); code != 0 || strings.Contains(stdout, "WARNING") {
+		t.Errorf("validate of the balances alone: exit %d\n%s", code, stdout)
 	}
 
 	// Again: the same bytes are there.

@@ -76,7 +76,7 @@ func copyFile(t *testing.T, src, dst string) string {
 // rowsOf counts a valid file's rows as `recon validate` does.
 func rowsOf(t *testing.T, name string) int64 {
 	t.Helper()
-	rows, _, err := validateFile(context.Background(), name, nil, config.Default())
+	rows, _, err := validateFile(context.Background(), ingest.NewStatements(), name, nil, config.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func TestUploadFrom(t *testing.T) {
 			want.WriteString("REFUSED " + misplaced + "\n  key does not follow the layout custody/transactions/date=D/bank=B/platform=P/<file>\n")
 		default:
 			b := readFile(t, filepath.Join(src, filepath.FromSlash(o.Key)))
-			rows, _, err := validateFile(context.Background(), filepath.Join(src, filepath.FromSlash(o.Key)), nil, config.Default())
+			rows, _, err := validateFile(context.Background(), ingest.NewStatements(), filepath.Join(src, filepath.FromSlash(o.Key)), nil, config.Default())
 			if err != nil {
 				t.Fatal(err)
 			}

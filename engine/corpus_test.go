@@ -41,7 +41,8 @@ type CorpusExpectation struct {
 	// Reason is what the run quarantines the file for, "{k}" standing for
 	// its key; empty: the file is accepted.
 	Reason string `json:"reason,omitempty"`
-	// Layout: only the key is wrong; `recon validate` accepts the file.
+	// Layout: only the key is wrong; the content is valid (`recon
+	// validate` rejects the file for its path, as the run does).
 	Layout bool `json:"layout,omitempty"`
 }
 

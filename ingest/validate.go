@@ -12,8 +12,35 @@ import (
 
 // Locate finds the table a path names by the store layout anywhere in it
 // (custody/transactions/date=D/bank=B/platform=P/x.parquet, possibly below
-// other directories). ok is false when the path does not follow it.
+// other directories). ok is false when the path names no table.
 func Locate(path string) (loc Location, ok bool) {
+	loc, _, ok = locate(path)
+	return loc, ok
+}
+
+// CheckLayout returns the reason a run quarantines an object at path for
+// its key alone (a segment missing or extra below the table's prefix, a
+// file name that is neither .parquet nor .arrow), as an input error. nil
+// when the path follows the layout, or is a loose file: no table in it,
+// or no date=, bank= or platform= segment below the table.
+func CheckLayout(path string) error {
+	loc, key, ok := locate(path)
+	if !ok || !strings.ContainsAny(key, "=") {
+		return nil // a loose file, say one to upload with recon upload
+	}
+	date := loc.Date
+	if date == "" && loc.Table != formats.Accounts && loc.Table != formats.Loans {
+		date = "D"
+	}
+	if _, err := parseKey(loc.Table, date, key); err != nil {
+		return &formats.Error{Key: path, Err: err}
+	}
+	return nil
+}
+
+// locate is Locate, also returning the key: the path from the table's
+// prefix on.
+func locate(path string) (loc Location, key string, ok bool) {
 	segs := strings.Split(strings.ReplaceAll(path, "\\", "/"), "/")
 	for i := 0; i+1 < len(segs); i++ {
 		var t formats.Table
@@ -45,9 +72,9 @@ func Locate(path string) (loc Location, ok bool) {
 				loc.PlatformID = v
 			}
 		}
-		return loc, true
+		return loc, strings.Join(segs[i:], "/"), true
 	}
-	return Location{}, false
+	return Location{}, "", false
 }
 
 // Validate checks one object as a run would: every table rule, and that

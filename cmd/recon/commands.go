@@ -256,6 +256,11 @@ func validateFile(ctx context.Context, stmts *ingest.Statements, path string, fo
 		return 0, 0, err
 	}
 	loc, ok := ingest.Locate(filepath.ToSlash(path))
+	if ok && forced == nil {
+		if err := ingest.CheckLayout(filepath.ToSlash(path)); err != nil {
+			return 0, loc.Table, err
+		}
+	}
 	switch {
 	case forced != nil:
 		loc.Table = *forced

@@ -33,8 +33,9 @@ type platformDone struct {
 
 // reconcilePlatforms loads and reconciles every platform of the plan,
 // with as many workers going through the platforms in turn, and returns
-// the results in platform order. Each worker keeps one loader, so at most
-// workers platforms' columns are in memory at once, each allocated once.
+// the results in platform order. A worker keeps nothing of a platform's
+// columns once it is reconciled, so at most workers platforms' columns
+// are in memory at once, within the budget.
 func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, iopt ingest.Options, ropt reconcile.Options, workers int, memoryBytes int64, log *slog.Logger) ([]platformDone, error) {
 	done := make([]platformDone, len(plan.Platforms))
 	// Platforms in flight share the memory budget: a worker waits for room

@@ -90,6 +90,9 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 			}
 		}
 		b.reserve(cols, b.Len, chunkMeta)
+		if b.FirstRow == 0 {
+			b.reserveObject(cols, meta.RowGroups, size)
+		}
 		chunks := rg.ColumnChunks()
 		for _, c := range cols {
 			cm := &chunkMeta[c.leaf.Index()].MetaData
@@ -149,6 +152,35 @@ func (b *Batch) reserve(cols []*pqCol, n int, chunks []format.ColumnChunk) {
 		default:
 			out.Int = slices.Grow(out.Int, n)
 		}
+	}
+}
+
+// reserveObject sizes the installed string columns (the caller's own
+// arenas, appended to across row groups) for the whole object at once:
+// growing them row group by row group would copy them over and over, and
+// hold two copies at the peak. The footer's sizes are an upper bound
+// (they count each value's length prefix); a footer that claims more than
+// the object could expand to is not trusted, and the arena then grows as
+// it goes.
+func (b *Batch) reserveObject(cols []*pqCol, groups []format.RowGroup, size int64) {
+	const maxExpansion = 16 // uncompressed bytes per byte of object a claim may reach
+	for _, c := range cols {
+		out := &b.Cols[c.idx]
+		if !out.Installed || c.col.Discard || !isStringType(c.col.Type) || c.col.Type == Enum {
+			continue
+		}
+		var total int64
+		for _, rg := range groups {
+			if i := c.leaf.Index(); i < len(rg.Columns) {
+				if n := rg.Columns[i].MetaData.TotalUncompressedSize; n > 0 {
+					total += n
+				}
+			}
+		}
+		if total <= 0 || total > maxExpansion*size || total >= 1<<32 {
+			continue
+		}
+		out.Str.Bytes = slices.Grow(out.Str.Bytes, int(total))
 	}
 }
 
@@ -362,7 +394,7 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 		// The column is still empty in this batch: hand it out as the
 		// dictionary and indexes.
 		cs.dictForm = true
-		dict := &Strings{Offsets: make([]uint32, 0, pv.n+1)}
+		dict := &Strings{Offsets: make([]uint32, 0, pv.n+1), Bytes: make([]byte, 0, len(pv.bytes))}
 		dict.Offsets = append(dict.Offsets, 0)
 		for k := range pv.n {
 			dict.Append(pv.bytes[pv.offsets[k]:pv.offsets[k+1]])

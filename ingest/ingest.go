@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/reconcile"
 	"github.com/recon-dev/recon/store"
@@ -116,16 +118,15 @@ func (p *Plan) SizeBytes(platform string) int64 {
 	return n
 }
 
-// Loader decodes platforms one after another, reusing its memory: the
-// platform a Load returns is valid until the next Load. A worker that
-// goes through many platforms keeps one Loader, so its largest arrays are
-// allocated once. Not safe for concurrent use.
+// Loader decodes platforms one after another. The platform a Load
+// returns is the caller's: the loader keeps no reference to it, so a
+// worker's finished platform is freed while the next one loads (two
+// platforms held by one worker would break the memory budget). Not safe
+// for concurrent use.
 type Loader struct {
-	st      store.Store
-	plan    *Plan
-	opt     Options
-	p       *reconcile.Platform
-	batches map[formats.Table]*formats.Batch // one reusable batch per table
+	st   store.Store
+	plan *Plan
+	opt  Options
 }
 
 // NewLoader returns a loader of the plan's platforms.
@@ -133,17 +134,54 @@ func NewLoader(st store.Store, plan *Plan, opt Options) *Loader {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Loader{st: st, plan: plan, opt: opt, batches: map[formats.Table]*formats.Batch{}}
+	return &Loader{st: st, plan: plan, opt: opt}
 }
 
 // Load decodes one platform's objects. Bad objects are rejected (see
 // Loaded.Rejections), not errors; an error means the store failed.
+//
+// The two transaction tables, the bulk of the work, decode at once: the
+// custody side into the platform, the ledger side into a platform of its
+// own (its own names), merged in when the plan's order reaches it, with
+// the names and ids a load of one object after another would give.
 func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
-	ld.p = reconcile.NewPlatform(id)
-	l := &loader{st: ld.st, opt: ld.opt, log: ld.opt.Logger, p: ld.p, rows: map[string]int64{}, batches: map[formats.Table]*formats.Batch{}}
-	for _, f := range ld.plan.byPlatform[id] {
-		if err := l.load(ctx, f); err != nil {
-			return nil, err
+	newLoader := func() *loader {
+		return &loader{st: ld.st, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: map[formats.Table]*formats.Batch{}}
+	}
+	l, side := newLoader(), newLoader()
+	objs := ld.plan.byPlatform[id]
+	g, gctx := errgroup.WithContext(ctx)
+	for _, lf := range []struct {
+		l *loader
+		t formats.Table
+	}{{l, formats.CustodyTransactions}, {side, formats.LedgerTransactions}} {
+		g.Go(func() error {
+			for _, f := range objs {
+				if f.loc.Table == lf.t {
+					if err := lf.l.load(gctx, f); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	merged := false
+	for _, f := range objs {
+		switch f.loc.Table {
+		case formats.CustodyTransactions:
+		case formats.LedgerTransactions:
+			if !merged {
+				l.merge(side)
+				merged = true
+			}
+		default:
+			if err := l.load(ctx, f); err != nil {
+				return nil, err
+			}
 		}
 	}
 	l.log.Debug("platform loaded", "platform", id, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
@@ -231,6 +269,21 @@ func (l *loader) load(ctx context.Context, f found) error {
 	}
 	l.objects = append(l.objects, rec)
 	return nil
+}
+
+// merge adds what another loader decoded (the ledger transactions) after
+// what this one holds.
+func (l *loader) merge(o *loader) {
+	l.p.AdoptLedger(o.p)
+	l.objects = append(l.objects, o.objects...)
+	l.rejects = append(l.rejects, o.rejects...)
+	for t, n := range o.rows {
+		l.rows[t] += n
+	}
+	for s := range o.in.Rows {
+		l.in.Rows[s] += o.in.Rows[s]
+		l.in.Amount[s].AddSum(o.in.Amount[s])
+	}
 }
 
 // IsInputError reports whether err is about the input's content (reject

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"fmt"
 	"math/big"
 	"slices"
@@ -138,8 +139,12 @@ type payerLoan struct{ payer, loan uint32 }
 // table and reports one flow kind for each it does not allow, the
 // GUARANTEE_PAYMENT of each allowed movement its rule reports, and one
 // RELATED_PARTY_LOAN per loan whose related-party borrower is funded.
-func (r *run) flows() {
+func (r *run) flows(ctx context.Context) error {
 	B := &r.p.Bank
+	check, err := r.flowsToCheck(ctx)
+	if err != nil {
+		return err
+	}
 	// The fee cap's base: the payer's successful bids, disbursements and
 	// repayments on each loan a fee names.
 	bases := map[payerLoan]*money.Sum{}
@@ -164,7 +169,7 @@ func (r *run) flows() {
 		}
 		if B.Kind[i] == formats.KindFee {
 			fees = append(fees, i)
-		} else {
+		} else if check[i] {
 			r.checkFlow(i, bases)
 		}
 		switch B.Kind[i] {
@@ -204,6 +209,7 @@ func (r *run) flows() {
 			r.name(loan), r.name(b), r.name(r.reg.holder[b]), rl.n, rl.total.Format(r.opt.Scale))
 		r.emit(e)
 	}
+	return nil
 }
 
 func (r *run) loanCurrency(loan uint32) string {
@@ -256,6 +262,45 @@ func (r *run) roleText(id uint32) string {
 		return r.name(id) + " (not in the registry)"
 	}
 	return fmt.Sprintf("%s (%s of %s)", r.name(id), formats.RoleName(uint8(role)), r.name(r.reg.holder[id]))
+}
+
+// flowsToCheck marks the successful rows other than fees whose flow
+// checkFlow must look at: all but those the first rule that holds allows
+// without a report, which checkFlow would pass over in silence. It runs
+// over chunks of rows in parallel; a rule with the fee cap's condition
+// (its base is summed as flows goes) leaves its row to checkFlow.
+func (r *run) flowsToCheck(ctx context.Context) ([]bool, error) {
+	B := &r.p.Bank
+	check := make([]bool, B.N)
+	const chunk = 1 << 16
+	err := parallelFor(ctx, r.opt.Workers, (B.N+chunk-1)/chunk, func(c int) error {
+		for i := c * chunk; i < min(B.N, (c+1)*chunk); i++ {
+			if B.Status[i] == formats.StatusSuccess && B.Kind[i] != formats.KindFee {
+				check[i] = !r.allowedSilently(i)
+			}
+		}
+		return nil
+	})
+	return check, err
+}
+
+// allowedSilently reports whether the first rule that holds for row i
+// allows it without a report, with no fee-cap condition before it.
+func (r *run) allowedSilently(i int) bool {
+	B := &r.p.Bank
+	rp, rq := r.reg.roleOf(B.Payer[i]), r.reg.roleOf(B.Payee[i])
+	if rp == noRole || rq == noRole {
+		return false
+	}
+	for _, rule := range r.rules.allowed[rp][rq][B.Kind[i]] {
+		if rule.when == condFeeWithinCap {
+			return false
+		}
+		if r.holds(rule.when, i, nil) {
+			return rule.report == ""
+		}
+	}
+	return false
 }
 
 func (r *run) checkFlow(i int, bases map[payerLoan]*money.Sum) {

@@ -70,12 +70,32 @@ func (d *Dict) Intern(name []byte) uint32 {
 	}
 }
 
+// internString is Intern of a name already held as a string: a name new
+// to the dictionary keeps that string.
+func (d *Dict) internString(name string) uint32 {
+	h := xxhash.Sum64String(name)
+	tag := uint32(h >> 32)
+	for s := h & d.mask; ; s = (s + 1) & d.mask {
+		e := &d.slots[s]
+		if e.id1 == 0 {
+			return d.addString(name, tag, s)
+		}
+		if e.tag == tag && string(d.arena[e.off:e.off+e.n]) == name {
+			return e.id1 - 1
+		}
+	}
+}
+
 // add stores a new name in slot s of the table.
 func (d *Dict) add(name []byte, tag uint32, s uint64) uint32 {
+	return d.addString(string(name), tag, s)
+}
+
+func (d *Dict) addString(name string, tag uint32, s uint64) uint32 {
 	id := uint32(len(d.names))
 	off := uint32(len(d.arena))
 	d.arena = append(d.arena, name...)
-	d.names = append(d.names, string(name))
+	d.names = append(d.names, name)
 	d.slots[s] = dictSlot{tag: tag, id1: id + 1, off: off, n: uint32(len(name))}
 	if len(d.names)*2 > len(d.slots) {
 		d.rehash()
@@ -311,6 +331,34 @@ func (p *Platform) Append(obj int, key, bank string, b *formats.Batch) error {
 func (p *Platform) AddObject(key string) int {
 	p.Objects = append(p.Objects, key)
 	return len(p.Objects) - 1
+}
+
+// AdoptLedger takes over src's ledger transactions, which must be all src
+// holds, as if their objects had been appended to p after its own: src's
+// names are interned in p in src's order of ids (so p's ids are those
+// appending the objects would have given) and the id columns translated.
+// p must hold no ledger transactions yet; src is spent.
+func (p *Platform) AdoptLedger(src *Platform) {
+	if p.Ledger.N != 0 {
+		panic("reconcile: AdoptLedger onto a platform with ledger rows")
+	}
+	ids := make([]uint32, src.Names.Len())
+	for k := range ids {
+		ids[k] = p.Names.internString(src.Names.Name(uint32(k)))
+	}
+	t := src.Ledger
+	for _, col := range [][]uint32{t.Payer, t.Payee, t.Currency, t.Loan} {
+		for i, v := range col {
+			col[i] = ids[v]
+		}
+	}
+	base := len(p.Objects)
+	p.Objects = append(p.Objects, src.Objects...)
+	for i := range t.Spans {
+		t.Spans[i].Obj += base
+	}
+	p.Ledger = t
+	*src = Platform{}
 }
 
 // Mark remembers the table sizes, for Rollback.

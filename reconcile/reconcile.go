@@ -119,7 +119,9 @@ func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result
 	if err := r.balances(); err != nil {
 		return nil, fmt.Errorf("platform %s: balances: %w", p.ID, err)
 	}
-	r.flows()
+	if err := r.flows(ctx); err != nil {
+		return nil, fmt.Errorf("platform %s: flows: %w", p.ID, err)
+	}
 	stats, err := r.conserve(m, in)
 	if err != nil {
 		return nil, fmt.Errorf("platform %s: %w", p.ID, err)

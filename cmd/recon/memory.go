@@ -8,10 +8,9 @@ import (
 	"syscall"
 )
 
-// defaultMemoryFraction of the machine's RAM is the default memory limit:
-// room for the operating system's page cache, which keeps re-read inputs
-// fast, and for whatever else runs beside the nightly job.
-const defaultMemoryFraction = 0.5
+// The default memory limit is half the machine's RAM: room for the
+// operating system's page cache, which keeps re-read inputs fast, and for
+// whatever else runs beside the nightly job.
 
 // parseBytes reads a size: a number of bytes with an optional unit (KiB,
 // MiB, GiB, TiB, or KB, MB, GB, TB as powers of 1000; K, M, G, T as
@@ -53,7 +52,7 @@ func totalRAM() int64 {
 func memoryLimit(flag string) (int64, error) {
 	var limit int64
 	if flag == "" {
-		limit = int64(float64(totalRAM()) * defaultMemoryFraction)
+		limit = totalRAM() / 2
 		if limit <= 0 {
 			limit = 4 << 30
 		}
@@ -63,6 +62,9 @@ func memoryLimit(flag string) (int64, error) {
 			return 0, usagef("--memory-limit: %v", err)
 		}
 	}
-	debug.SetMemoryLimit(limit)
+	// The runtime's soft limit bounds the Go heap; the rest of the
+	// process (code, stacks, the runtime's own structures) and memory
+	// freed but not yet returned to the system need room beside it.
+	debug.SetMemoryLimit(limit - limit/20)
 	return limit, nil
 }

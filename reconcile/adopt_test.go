@@ -1,0 +1,87 @@
+package reconcile
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/recon-dev/recon/formats"
+)
+
+// TestAdoptLedger checks that decoding the ledger into a platform of its
+// own and adopting it gives the very platform appending it would have:
+// the same names with the same ids, the same columns and objects.
+func TestAdoptLedger(t *testing.T) {
+	appendTable := func(p *Platform, tbl formats.Table, key string, buf *bytes.Buffer) {
+		obj := p.AddObject(key)
+		err := formats.Read(context.Background(), key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), formats.SchemaOf(tbl),
+			formats.ReadOptions{Scale: 2, Limits: formats.DefaultLimits(), Prepare: p.Prepare}, func(b *formats.Batch) error {
+				return p.Append(obj, key, "", b)
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	for range 50 {
+		bank, ledger := randomDay(rng)
+		// Names only the ledger has, and some both have.
+		for i := range ledger {
+			if rng.IntN(3) == 0 {
+				ledger[i].Payee = "L-" + ledger[i].Payee
+			}
+		}
+		split := rng.IntN(len(ledger) + 1)
+
+		b, l1, l2 := encode(t, formats.CustodyTransactions, bank), encode(t, formats.LedgerTransactions, ledger[:split]), encode(t, formats.LedgerTransactions, ledger[split:])
+
+		seq := NewPlatform("P")
+		appendTable(seq, formats.CustodyTransactions, "b.parquet", b)
+		appendTable(seq, formats.LedgerTransactions, "l1.parquet", l1)
+		appendTable(seq, formats.LedgerTransactions, "l2.parquet", l2)
+
+		adopted, side := NewPlatform("P"), NewPlatform("P")
+		appendTable(side, formats.LedgerTransactions, "l1.parquet", l1)
+		appendTable(side, formats.LedgerTransactions, "l2.parquet", l2)
+		appendTable(adopted, formats.CustodyTransactions, "b.parquet", b)
+		adopted.AdoptLedger(side)
+
+		if !reflect.DeepEqual(seq.Names.names, adopted.Names.names) {
+			t.Fatalf("names:\n got %q\nwant %q", adopted.Names.names, seq.Names.names)
+		}
+		for i, name := range seq.Names.names {
+			if id, ok := adopted.Names.Find(name); !ok || id != uint32(i) {
+				t.Fatalf("Find(%q) = %d, %v; want %d", name, id, ok, i)
+			}
+		}
+		if !reflect.DeepEqual(seq.Objects, adopted.Objects) {
+			t.Fatalf("objects %q, want %q", adopted.Objects, seq.Objects)
+		}
+		for _, pair := range [][2]*Txns{{&seq.Bank, &adopted.Bank}, {&seq.Ledger, &adopted.Ledger}} {
+			want, got := *pair[0], *pair[1]
+			if want.N != got.N || !reflect.DeepEqual(want.Spans, got.Spans) ||
+				!reflect.DeepEqual(want.Payer, got.Payer) || !reflect.DeepEqual(want.Payee, got.Payee) ||
+				!reflect.DeepEqual(want.Currency, got.Currency) || !reflect.DeepEqual(want.Loan, got.Loan) ||
+				!reflect.DeepEqual(want.Amount, got.Amount) || !reflect.DeepEqual(want.Kind, got.Kind) {
+				t.Fatalf("%v side differs:\n got %+v\nwant %+v", want.Side, got, want)
+			}
+			for i := range want.N {
+				if want.ID.String(i) != got.ID.String(i) {
+					t.Fatalf("%v row %d: id %q, want %q", want.Side, i, got.ID.String(i), want.ID.String(i))
+				}
+			}
+		}
+	}
+}
+
+// encode writes rows as a Parquet table.
+func encode[T any](t *testing.T, tbl formats.Table, rows []T) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := formats.WriteTable(&buf, tbl, 2, "test", rows); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
+}

@@ -108,3 +108,23 @@ func TestDenseSumsOverflow(t *testing.T) {
 		t.Fatal("unset sums present")
 	}
 }
+
+// BenchmarkDictInternAllLarge interns dictionary pages against a
+// dictionary of two million names, far larger than the caches: the case
+// of a platform with millions of accounts.
+func BenchmarkDictInternAllLarge(b *testing.B) {
+	const names = 2_000_000
+	d := NewDict()
+	for i := range names {
+		d.Intern(fmt.Appendf(nil, "P001-INV-%07d", i))
+	}
+	var vals formats.Strings
+	for i := range 100_000 {
+		vals.AppendString(fmt.Sprintf("P001-INV-%07d", (i*7919+13)%names))
+	}
+	b.ResetTimer()
+	for range b.N {
+		d.InternAll(&vals)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*vals.Len()), "ns/name")
+}

@@ -166,13 +166,17 @@ func (s *Statements) Validate(ctx context.Context, key string, r io.ReaderAt, si
 
 // Breaks returns the statement breaks of the valid custody files, group
 // by group in the order they were first seen.
-func (s *Statements) Breaks(scale int) []formats.Exception {
+func (s *Statements) Breaks(ctx context.Context, scale int) ([]formats.Exception, error) {
 	var out []formats.Exception
 	for _, g := range s.order {
 		if len(s.tables[g]) < 2 {
 			continue
 		}
-		out = append(out, reconcile.StatementBreaks(s.groups[g], reconcile.Options{Scale: scale})...)
+		breaks, err := reconcile.StatementBreaks(ctx, s.groups[g], reconcile.Options{Scale: scale})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, breaks...)
 	}
-	return out
+	return out, nil
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math/big"
 	"slices"
@@ -75,6 +76,36 @@ func (d *denseSums) add(key [2]uint32, account uint32, v int64) bool {
 	return first
 }
 
+// addSum adds an exact total to (key, account).
+func (d *denseSums) addSum(key [2]uint32, account uint32, s money.Sum) {
+	if v, ok := s.Int64(); ok {
+		d.add(key, account, v)
+		return
+	}
+	g := d.group(key, true)
+	d.seen[g][account] = true
+	if d.big[g] == nil {
+		d.big[g] = map[uint32]*money.Sum{}
+	}
+	b := d.big[g][account]
+	if b == nil {
+		b = new(money.Sum)
+		d.big[g][account] = b
+	}
+	b.AddSum(s)
+}
+
+// merge adds every sum of o, group by group in o's order.
+func (d *denseSums) merge(o *denseSums) {
+	for g, key := range o.keys {
+		for account, seen := range o.seen[g] {
+			if seen {
+				d.addSum(key, uint32(account), *o.get(key, uint32(account)))
+			}
+		}
+	}
+}
+
 // get returns the sum of (key, account), or nil when nothing was added.
 func (d *denseSums) get(key [2]uint32, account uint32) *money.Sum {
 	g := d.group(key, false)
@@ -91,10 +122,12 @@ func (d *denseSums) get(key [2]uint32, account uint32) *money.Sum {
 
 // balances reports BANK_STATEMENT_BREAK, ACCOUNT_BALANCE_MISMATCH,
 // CUSTODY_SHORTFALL and CUSTODY_EXCESS.
-func (r *run) balances() error {
+func (r *run) balances(ctx context.Context) error {
 	p := r.p
 	names := p.Names.Len()
-	r.statementBreaks()
+	if err := r.statementBreaks(ctx); err != nil {
+		return err
+	}
 
 	c := &p.CBal
 	bankClosing := newDenseSums(names)
@@ -195,17 +228,11 @@ func sumAmount(s *money.Sum) formats.OptAmount {
 // statementBreaks reports BANK_STATEMENT_BREAK: a custody balance row
 // whose opening plus the day's successful movements of its bank account
 // is not its closing.
-func (r *run) statementBreaks() {
+func (r *run) statementBreaks(ctx context.Context) error {
 	p := r.p
-	moves := newDenseSums(p.Names.Len())
-	B := &p.Bank
-	for i := range B.N {
-		if B.Status[i] != formats.StatusSuccess {
-			continue
-		}
-		g := [2]uint32{B.Bank[i], B.Currency[i]}
-		moves.add(g, B.Payer[i], -B.Amount[i])
-		moves.add(g, B.Payee[i], B.Amount[i])
+	moves, err := r.bankMoves(ctx)
+	if err != nil {
+		return err
 	}
 	c := &p.CBal
 	for i := range c.N {
@@ -220,20 +247,58 @@ func (r *run) statementBreaks() {
 			r.emitStatementBreak(i, expected)
 		}
 	}
+	return nil
+}
+
+// bankMoves sums the day's successful custody movements per bank,
+// currency and account: rows in chunks on the workers, each into sums of
+// its own, merged at the end (sums are exact, so the order of adding does
+// not show).
+func (r *run) bankMoves(ctx context.Context) (*denseSums, error) {
+	B := &r.p.Bank
+	names := r.p.Names.Len()
+	parts := 1
+	if B.N >= 8*partitionTarget(r.opt) { // below, merging would cost more than it saves
+		parts = max(1, r.opt.Workers)
+	}
+	sums := make([]*denseSums, parts)
+	chunk := (B.N + parts - 1) / parts
+	err := parallelFor(ctx, parts, parts, func(k int) error {
+		d := newDenseSums(names)
+		for i := k * chunk; i < min(B.N, (k+1)*chunk); i++ {
+			if B.Status[i] != formats.StatusSuccess {
+				continue
+			}
+			g := [2]uint32{B.Bank[i], B.Currency[i]}
+			d.add(g, B.Payer[i], -B.Amount[i])
+			d.add(g, B.Payee[i], B.Amount[i])
+		}
+		sums[k] = d
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range sums[1:] {
+		sums[0].merge(d)
+	}
+	return sums[0], nil
 }
 
 // StatementBreaks returns the BANK_STATEMENT_BREAK exceptions of a
 // platform's custody tables alone, in the contract's order: what a bank
 // can check of its own files before it uploads them (recon validate).
 // The ledger, registry and loans are not looked at.
-func StatementBreaks(p *Platform, opt Options) []formats.Exception {
+func StatementBreaks(ctx context.Context, p *Platform, opt Options) ([]formats.Exception, error) {
 	if opt.Severities == nil {
 		opt.Severities = DefaultSeverities()
 	}
 	r := &run{p: p, opt: opt}
-	r.statementBreaks()
+	if err := r.statementBreaks(ctx); err != nil {
+		return nil, err
+	}
 	formats.SortExceptions(r.out)
-	return r.out
+	return r.out, nil
 }
 
 func (r *run) fmtSum(s *money.Sum) string {

@@ -77,7 +77,7 @@ func BenchmarkBalances(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		r := &run{p: p, opt: opt, loc: time.UTC, dayr: newDayer(time.UTC), rules: opt.Flows, reg: newRegistry(p)}
-		if err := r.balances(); err != nil {
+		if err := r.balances(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"fmt"
 	"math/big"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/recon-dev/recon/formats"
@@ -127,4 +128,39 @@ func BenchmarkDictInternAllLarge(b *testing.B) {
 		d.InternAll(&vals)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*vals.Len()), "ns/name")
+}
+
+// TestDenseSumsMerge checks that sums taken in parts and merged equal
+// sums taken at once, past the int64 range too.
+func TestDenseSumsMerge(t *testing.T) {
+	const max = 999_999_999_999_999_999
+	rng := rand.New(rand.NewPCG(3, 5))
+	whole, a, b := newDenseSums(6), newDenseSums(6), newDenseSums(6)
+	for i := range 400 {
+		key := [2]uint32{uint32(rng.IntN(2)), 1}
+		acct := uint32(rng.IntN(6))
+		v := rng.Int64N(2*max) - max
+		if acct == 5 {
+			v = max // account 5 runs past the int64 range
+		}
+		whole.add(key, acct, v)
+		if i%3 == 0 {
+			a.add(key, acct, v)
+		} else {
+			b.add(key, acct, v)
+		}
+	}
+	a.merge(b)
+	for g := range uint32(2) {
+		for acct := range uint32(6) {
+			key := [2]uint32{g, 1}
+			w, m := whole.get(key, acct), a.get(key, acct)
+			if (w == nil) != (m == nil) || w != nil && w.Big().Cmp(m.Big()) != 0 {
+				t.Fatalf("group %d account %d: merged %v, want %v", g, acct, m, w)
+			}
+		}
+	}
+	if v, ok := whole.get([2]uint32{0, 1}, 5).Int64(); ok {
+		t.Fatalf("account 5 fits an int64 (%d): the test does not reach the big path", v)
+	}
 }

@@ -48,6 +48,14 @@ func parallelFor(ctx context.Context, workers, n int, fn func(i int) error) erro
 // platforms are not cut into slivers.
 const defaultPartitionRows = 1 << 15
 
+// partitionTarget is the rows a partition aims at under opt.
+func partitionTarget(opt Options) int {
+	if opt.PartitionRows > 0 {
+		return opt.PartitionRows
+	}
+	return defaultPartitionRows
+}
+
 // maxPartitionBits bounds the partitions of one pass at 1024.
 const maxPartitionBits = 10
 

@@ -116,7 +116,7 @@ func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result
 	r.injectFaults(m)
 	r.reportPairs(m)
 	r.reportUnmatched(m)
-	if err := r.balances(); err != nil {
+	if err := r.balances(ctx); err != nil {
 		return nil, fmt.Errorf("platform %s: balances: %w", p.ID, err)
 	}
 	if err := r.flows(ctx); err != nil {

@@ -232,7 +232,10 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		fmt.Fprintf(stdout, "OK %s: %s, %d rows\n", path, t, rows)
 	}
-	breaks := stmts.Breaks(cfg.AmountScale)
+	breaks, err := stmts.Breaks(ctx, cfg.AmountScale)
+	if err != nil {
+		return err
+	}
 	for _, e := range breaks {
 		fmt.Fprintf(stdout, "WARNING %s: %s\n", e.Kind, e.Detail)
 	}

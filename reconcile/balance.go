@@ -60,14 +60,7 @@ func (d *denseSums) add(key [2]uint32, account uint32, v int64) bool {
 	sum := s + v
 	if (s >= 0) == (v >= 0) && (sum >= 0) != (s >= 0) {
 		// The int64 would wrap: carry the sum exactly in a 128-bit total.
-		if d.big[g] == nil {
-			d.big[g] = map[uint32]*money.Sum{}
-		}
-		b := d.big[g][account]
-		if b == nil {
-			b = new(money.Sum)
-			d.big[g][account] = b
-		}
+		b := d.bigSum(g, account)
 		b.Add(s)
 		b.Add(v)
 		sum = 0
@@ -84,6 +77,11 @@ func (d *denseSums) addSum(key [2]uint32, account uint32, s money.Sum) {
 	}
 	g := d.group(key, true)
 	d.seen[g][account] = true
+	d.bigSum(g, account).AddSum(s)
+}
+
+// bigSum returns the 128-bit part of group g's sum of account.
+func (d *denseSums) bigSum(g int, account uint32) *money.Sum {
 	if d.big[g] == nil {
 		d.big[g] = map[uint32]*money.Sum{}
 	}
@@ -92,7 +90,7 @@ func (d *denseSums) addSum(key [2]uint32, account uint32, s money.Sum) {
 		b = new(money.Sum)
 		d.big[g][account] = b
 	}
-	b.AddSum(s)
+	return b
 }
 
 // merge adds every sum of o, group by group in o's order.

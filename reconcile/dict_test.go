@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/recon-dev/recon/formats"
@@ -162,5 +163,43 @@ func TestDenseSumsMerge(t *testing.T) {
 	}
 	if v, ok := whole.get([2]uint32{0, 1}, 5).Int64(); ok {
 		t.Fatalf("account 5 fits an int64 (%d): the test does not reach the big path", v)
+	}
+}
+
+// TestDictNameLengths interns names around the length a slot holds
+// itself, sharing long prefixes: each keeps its own id.
+func TestDictNameLengths(t *testing.T) {
+	d := NewDict()
+	var names []string
+	for n := range 40 {
+		for _, c := range "ab" {
+			names = append(names, strings.Repeat("x", n)+string(c))
+		}
+	}
+	ids := map[string]uint32{}
+	for round := range 3 {
+		for _, name := range names {
+			id := d.Intern([]byte(name))
+			if round == 0 {
+				ids[name] = id
+			} else if id != ids[name] {
+				t.Fatalf("%q: id %d, first %d", name, id, ids[name])
+			}
+			if got := d.Name(id); got != name {
+				t.Fatalf("Name(%d) = %q, want %q", id, got, name)
+			}
+			if f, ok := d.Find(name); !ok || f != id {
+				t.Fatalf("Find(%q) = %d, %v", name, f, ok)
+			}
+			if s := d.internString(name); s != id {
+				t.Fatalf("internString(%q) = %d, want %d", name, s, id)
+			}
+		}
+	}
+	if d.Len() != len(names)+1 {
+		t.Fatalf("%d names, want %d", d.Len(), len(names)+1)
+	}
+	if _, ok := d.Find(strings.Repeat("x", 17)); ok {
+		t.Fatal("found a name never interned")
 	}
 }

@@ -107,6 +107,8 @@ func TestExitCodes(t *testing.T) {
 		{"fail-on below", []string{"run", "--root", broken, "--date", "2026-11-26", "--fail-on", "high", "--log-level", "error"}, 3, "2 exceptions of severity high or worse"},
 		{"store unusable", []string{"run", "--root", notADir, "--date", "2026-11-26"}, 1, "recon:"},
 		{"validate good", []string{"validate", filepath.Join(clean, "ledger/transactions/date=2026-11-26/platform=P001/part-00000.parquet")}, 0, "OK "},
+		{"validate file URL", []string{"validate", "file://" + filepath.Join(clean, "ledger/transactions/date=2026-11-26/platform=P001/part-00000.parquet")}, 0, "OK file://"},
+		{"validate S3 URL without a key", []string{"validate", "s3://bucket"}, 2, ""},
 		{"validate loose file", []string{"validate", filepath.Join(clean, "registry/loans/platform=P001/loans.parquet")}, 0, "loans"},
 		{"validate bad", []string{"validate", notADir}, 1, "REJECTED"},
 		{"version", []string{"version"}, 0, "recon 0.1.0"},

@@ -247,6 +247,16 @@ func TestS3EndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// recon validate reads objects by URL as it reads files.
+	good := "ledger/transactions/date=2026-11-26/platform=ponzi/part-00000.parquet"
+	goodURL, badURL := rootURL+"/"+good, rootURL+"/"+bad
+	code, out, errs = reconAs(t, srv.Endpoint, who["root"], "validate", goodURL, badURL)
+	if code != 1 || !strings.HasPrefix(out, "OK "+goodURL+": ledger_transactions, ") ||
+		!strings.Contains(out, "REJECTED "+badURL+"\n  "+badURL+`: column "amount": money must be a decimal, not a float: the file has DOUBLE`+"\n") ||
+		errs != "recon: 1 of 2 files would be rejected\n" {
+		t.Errorf("validate by URL: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+
 	// Re-uploading writes nothing.
 	code, out, _ = reconAs(t, srv.Endpoint, who["root"], "upload", "--root", rootURL, "--from", src)
 	if code != 1 || countLines(out, "UNCHANGED ") != len(inputs) || countLines(out, "UPLOADED ") != 0 {

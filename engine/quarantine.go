@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 
@@ -44,12 +42,12 @@ func copyObject(ctx context.Context, st store.Store, src, dst string) (report.Ou
 	}
 	defer obj.Close()
 	size := obj.SizeBytes()
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(obj, 0, size)); err != nil {
+	sum, err := store.SHA256(ctx, obj, size)
+	if err != nil {
 		return report.Output{}, err
 	}
 	if err := st.Put(ctx, dst, io.NewSectionReader(obj, 0, size), size); err != nil {
 		return report.Output{}, err
 	}
-	return report.Output{Key: dst, SizeBytes: size, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return report.Output{Key: dst, SizeBytes: size, SHA256: sum}, nil
 }

@@ -2,8 +2,6 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -236,7 +234,7 @@ func (l *loader) load(ctx context.Context, f found) error {
 	}
 	hc := make(chan hashed, 1)
 	go func() {
-		sum, err := hashObject(ctx, obj, size)
+		sum, err := store.SHA256(ctx, obj, size)
 		hc <- hashed{sum, err}
 	}()
 	mark := l.p.Mark()
@@ -333,26 +331,4 @@ func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Loca
 		return 0, in, fmt.Errorf("ingest: %s: %w", key, err)
 	}
 	return rows, in, err
-}
-
-// hashObject returns the hex SHA-256 of the whole object.
-func hashObject(ctx context.Context, r io.ReaderAt, size int64) (string, error) {
-	h := sha256.New()
-	buf := make([]byte, 1<<20)
-	for off := int64(0); off < size; {
-		if err := ctx.Err(); err != nil {
-			return "", err
-		}
-		n := int64(len(buf))
-		if size-off < n {
-			n = size - off
-		}
-		m, err := r.ReadAt(buf[:n], off)
-		h.Write(buf[:m])
-		off += int64(m)
-		if err != nil && !(errors.Is(err, io.EOF) && off == size) {
-			return "", err
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

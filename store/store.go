@@ -145,9 +145,29 @@ func ContentSHA256(ctx context.Context, s Store, key string) (string, error) {
 		return "", err
 	}
 	defer obj.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(obj, 0, obj.SizeBytes())); err != nil {
+	sum, err := SHA256(ctx, obj, obj.SizeBytes())
+	if err != nil {
 		return "", fmt.Errorf("hash %s: %w", key, err)
+	}
+	return sum, nil
+}
+
+// SHA256 returns the lowercase hex SHA-256 of the first size bytes of r (an
+// object, a local file), read in 1 MiB pieces, stopping when ctx is done.
+func SHA256(ctx context.Context, r io.ReaderAt, size int64) (string, error) {
+	h := sha256.New()
+	buf := make([]byte, min(size, 1<<20))
+	for off := int64(0); off < size; {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n := min(int64(len(buf)), size-off)
+		m, err := r.ReadAt(buf[:n], off)
+		h.Write(buf[:m])
+		off += int64(m)
+		if err != nil && !(errors.Is(err, io.EOF) && off == size) {
+			return "", err
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

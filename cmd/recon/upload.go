@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -326,7 +324,7 @@ func uploadOne(ctx context.Context, st store.Store, it *uploadItem, cfg config.C
 		}
 		return fmt.Errorf("upload %s: %w", it.name, err)
 	}
-	sum, err := hashReaderAt(r, size)
+	sum, err := store.SHA256(ctx, r, size)
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", it.name, err)
 	}
@@ -378,12 +376,4 @@ func files(n int) string {
 		return "1 file"
 	}
 	return fmt.Sprintf("%d files", n)
-}
-
-func hashReaderAt(r io.ReaderAt, size int64) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
-		return "", fmt.Errorf("hash: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -148,7 +148,7 @@ func newJob(opt Options) (*job, error) {
 	tol, _ := cfg.BalanceToleranceMinor() // checked by Validate
 	return &job{
 		opt: opt, cfg: cfg, day: day, sev: sev, st: opt.Store, log: opt.Logger,
-		iopt: ingest.Options{Date: opt.Date, Scale: cfg.AmountScale, Limits: cfg.FormatLimits(), Workers: opt.Workers, Logger: opt.Logger},
+		iopt: ingest.Options{Date: opt.Date, Scale: cfg.AmountScale, Limits: cfg.FormatLimits(), Logger: opt.Logger},
 		ropt: reconcile.Options{
 			Workers: opt.Workers, RunDate: day, Scale: cfg.AmountScale, DateWindowDays: cfg.DateWindowDays,
 			Location: cfg.Location(), BalanceTolerance: tol, Severities: sev, Flows: rules, Faults: opt.Faults,

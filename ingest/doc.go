@@ -7,5 +7,9 @@
 // column; the rest of the run goes on. A store that cannot be read is an
 // error: the run fails rather than mistake an outage for bad input.
 //
-//	res, err := ingest.Load(ctx, st, ingest.Options{Date: "2026-11-26", Scale: 2, Limits: formats.DefaultLimits()})
+//	plan, err := ingest.Discover(ctx, st, ingest.Options{Date: "2026-11-26", Scale: 2, Limits: formats.DefaultLimits()})
+//	ld := ingest.NewLoader(st, plan, opt)
+//	for _, id := range plan.Platforms {
+//		loaded, err := ld.Load(ctx, id) // one platform's columns, objects and rejections
+//	}
 package ingest

@@ -18,11 +18,10 @@ import (
 
 // Options control a load.
 type Options struct {
-	Date    string // business date YYYY-MM-DD
-	Scale   int
-	Limits  formats.Limits
-	Workers int          // platforms loaded at once; at least 1
-	Logger  *slog.Logger // nil: discard
+	Date   string // business date YYYY-MM-DD
+	Scale  int
+	Limits formats.Limits
+	Logger *slog.Logger // nil: discard
 }
 
 // Object is one input object as the manifest records it.

@@ -322,14 +322,6 @@ func NewPlatform(id string) *Platform {
 	return p
 }
 
-// Reuse empties a platform for another id, keeping the memory of its
-// columns, so that a worker going through many platforms does not
-// allocate (and zero) its largest arrays again for each.
-func (p *Platform) Reuse(id string) {
-	p.Rollback(Mark{})
-	p.ID, p.Names, p.Objects = id, NewDict(), p.Objects[:0]
-}
-
 // Append adds a decoded batch of table rows from object key (obj is its
 // index from AddObject). bank is the bank= segment of the key ("" for
 // ledger and registry tables). A row whose platform_id or bank_id

@@ -96,7 +96,7 @@ func (c *Col) At(r int) []byte {
 	return c.Str.At(r)
 }
 
-// Len returns the number of string values in either form.
+// strLen returns the number of string values in either form.
 func (c *Col) strLen() int {
 	if c.Dict != nil {
 		return len(c.Idx)

@@ -26,20 +26,9 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 			}
 		}
 	}()
-	if err := checkMagic(r, size, parquetMagic, true); err != nil {
-		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrNotParquet, err)}
-	}
-	// parquet-go reads through cr: the footer and each column chunk are
-	// checked by the guards (guard.go) and then served from memory.
-	cr := &cachedReader{r: r}
-	foff, footer, err := checkParquetFooter(r, size)
+	f, cr, err := openParquet(key, r, size)
 	if err != nil {
-		return &Error{Key: key, RowGroup: -1, Err: err}
-	}
-	cr.regions[0] = region{off: foff, data: footer}
-	f, err := parquet.OpenFile(cr, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-	if err != nil {
-		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %s", ErrCorrupt, errText(err))}
+		return err
 	}
 	if lim := opt.Limits.RowsPerObject; lim > 0 && f.NumRows() > lim {
 		return &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: the file says it has %d rows, more than the limit of %d", ErrLimit, f.NumRows(), lim)}
@@ -100,6 +89,8 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 			if err != nil {
 				return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: err}
 			}
+			// parquet-go decodes every chunk of a column with the codec of
+			// its first row group's chunk: the guard checks what it will do.
 			guard := chunkGuard{codec: meta.RowGroups[0].Columns[c.leaf.Index()].MetaData.Codec, kind: c.kind,
 				typeLen: c.leaf.Type().Length(), rows: rg.NumRows(), limit: opt.Limits.ColumnChunkBytes}
 			if err := guard.check(data); err != nil {
@@ -133,6 +124,27 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 		firstRow += rg.NumRows()
 	}
 	return errs.err()
+}
+
+// openParquet checks a Parquet object's magic bytes and footer (guard.go)
+// and opens it. parquet-go reads through the returned cachedReader: the
+// footer, and each column chunk once loadChunk has checked it, are served
+// from memory.
+func openParquet(key string, r io.ReaderAt, size int64) (*parquet.File, *cachedReader, error) {
+	if err := checkMagic(r, size, parquetMagic, true); err != nil {
+		return nil, nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrNotParquet, err)}
+	}
+	cr := &cachedReader{r: r}
+	foff, footer, err := checkParquetFooter(r, size)
+	if err != nil {
+		return nil, nil, &Error{Key: key, RowGroup: -1, Err: err}
+	}
+	cr.regions[0] = region{off: foff, data: footer}
+	f, err := parquet.OpenFile(cr, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return nil, nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %s", ErrCorrupt, errText(err))}
+	}
+	return f, cr, nil
 }
 
 // reserve sizes the batch's columns for a row group of n rows, so that

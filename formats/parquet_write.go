@@ -62,9 +62,13 @@ func nodeOf(c Column, scale int) parquet.Node {
 // the *Row types of this package) for table t at the given scale. Close it
 // to write the footer.
 func NewTableWriter[T any](w io.Writer, t Table, scale int, version string) *parquet.GenericWriter[T] {
+	return newTableWriter[T](w, t, scale, version, rowsPerRowGroup)
+}
+
+func newTableWriter[T any](w io.Writer, t Table, scale int, version string, rowsPerGroup int64) *parquet.GenericWriter[T] {
 	return parquet.NewGenericWriter[T](w, TableSchema(t, scale),
 		parquet.Compression(&parquet.Zstd),
-		parquet.MaxRowsPerRowGroup(rowsPerRowGroup),
+		parquet.MaxRowsPerRowGroup(rowsPerGroup),
 		parquet.CreatedBy(createdByApp, version, ""),
 	)
 }
@@ -77,11 +81,7 @@ func WriteTable[T any](w io.Writer, t Table, scale int, version string, rows []T
 // WriteTableRowGroups is WriteTable with row groups of at most
 // rowsPerGroup rows.
 func WriteTableRowGroups[T any](w io.Writer, t Table, scale int, version string, rows []T, rowsPerGroup int64) error {
-	pw := parquet.NewGenericWriter[T](w, TableSchema(t, scale),
-		parquet.Compression(&parquet.Zstd),
-		parquet.MaxRowsPerRowGroup(rowsPerGroup),
-		parquet.CreatedBy(createdByApp, version, ""),
-	)
+	pw := newTableWriter[T](w, t, scale, version, rowsPerGroup)
 	if _, err := pw.Write(rows); err != nil {
 		return fmt.Errorf("write %s: %w", SchemaOf(t).Name, err)
 	}

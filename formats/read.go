@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/parquet-go/parquet-go"
 )
 
 // ReadOptions control decoding.
@@ -175,15 +174,9 @@ func ColumnNames(key string, r io.ReaderAt, size int64) (names []string, err err
 	}()
 	switch FormatOfKey(key) {
 	case FormatParquet:
-		if err := checkMagic(r, size, parquetMagic, true); err != nil {
-			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %v", ErrNotParquet, err)}
-		}
-		if _, _, err := checkParquetFooter(r, size); err != nil {
-			return nil, &Error{Key: key, RowGroup: -1, Err: err}
-		}
-		f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+		f, _, err := openParquet(key, r, size)
 		if err != nil {
-			return nil, &Error{Key: key, RowGroup: -1, Err: fmt.Errorf("%w: %s", ErrCorrupt, errText(err))}
+			return nil, err
 		}
 		for _, c := range f.Root().Columns() {
 			names = append(names, c.Name())

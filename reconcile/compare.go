@@ -33,17 +33,16 @@ func (r *run) pairException(kind string, l, b int) formats.Exception {
 func (r *run) reportPairs(m *matching) {
 	L, B := &r.p.Ledger, &r.p.Bank
 	window := int64(r.opt.DateWindowDays)
-	for l32, b32 := range m.lMatch {
+	for l, b32 := range m.lMatch {
 		if b32 < 0 {
 			continue
 		}
-		l, b := l32, int(b32)
-		pr := pair{l: int32(l), b: b32, byRef: m.lOut[l] == outRef}
+		b, byRef := int(b32), m.lOut[l] == outRef
 		lOK, bOK := L.Status[l] == formats.StatusSuccess, B.Status[b] == formats.StatusSuccess
 		if !lOK && !bOK {
 			continue // neither side moved money
 		}
-		if pr.byRef && lOK == bOK && L.Amount[l] == B.Amount[b] && L.Payer[l] == B.Payer[b] && L.Payee[l] == B.Payee[b] &&
+		if byRef && lOK == bOK && L.Amount[l] == B.Amount[b] && L.Payer[l] == B.Payer[b] && L.Payee[l] == B.Payee[b] &&
 			L.Currency[l] == B.Currency[b] && L.Kind[l] == B.Kind[b] && L.Loan[l] == B.Loan[b] && L.Fee[l] == B.Fee[b] &&
 			window >= 1 && absDiff(L.BookedAt[l], B.BookedAt[b]) < microsPerDay/2 {
 			// The common case: the pair agrees, booked less than 12 hours
@@ -51,7 +50,7 @@ func (r *run) reportPairs(m *matching) {
 			continue
 		}
 		ids := fmt.Sprintf("ledger txn %s and bank txn %s", L.ID.String(l), B.ID.String(b))
-		if !pr.byRef {
+		if !byRef {
 			e := r.pairException(MatchedWithoutReference, l, b)
 			e.Difference = formats.Amount(B.Amount[b])
 			ref := "no platform_txn_id"

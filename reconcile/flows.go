@@ -58,8 +58,8 @@ type FlowRules struct {
 	pooling   [numRoles]bool
 	platform  [numRoles]bool
 	guarantee [numRoles]bool
-	feeCoef   *big.Int // max_fee_rate = feeCoef / 10^feeExp
-	feeExp    int
+	feeCoef   *big.Int // max_fee_rate = feeCoef / feeDen
+	feeDen    *big.Int // a power of ten
 	feeRate   string
 }
 
@@ -69,10 +69,12 @@ func NewFlowRules(f config.Flows, maxFeeRate string) (*FlowRules, error) {
 	if err != nil || rate.Sign() < 0 {
 		return nil, fmt.Errorf("max_fee_rate %q: not a non-negative decimal", maxFeeRate)
 	}
-	fr := &FlowRules{feeCoef: rate.Coefficient(), feeExp: int(-rate.Exponent()), feeRate: maxFeeRate}
-	if fr.feeExp < 0 {
-		fr.feeCoef.Mul(fr.feeCoef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-fr.feeExp)), nil))
-		fr.feeExp = 0
+	fr := &FlowRules{feeCoef: rate.Coefficient(), feeDen: big.NewInt(1), feeRate: maxFeeRate}
+	pow := new(big.Int).Exp(big.NewInt(10), big.NewInt(abs64(int64(rate.Exponent()))), nil)
+	if rate.Exponent() < 0 {
+		fr.feeDen = pow
+	} else {
+		fr.feeCoef.Mul(fr.feeCoef, pow)
 	}
 	role := func(name string) (int, error) {
 		c, ok := formats.RoleCode(name)
@@ -249,8 +251,8 @@ func (r *run) holds(c condition, i int, bases map[payerLoan]*money.Sum) bool {
 		if b.Sign() <= 0 {
 			return false
 		}
-		// amount <= rate * base  <=>  amount * 10^exp <= coef * base
-		lhs := new(big.Int).Mul(big.NewInt(B.Amount[i]), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(r.rules.feeExp)), nil))
+		// amount <= rate * base  <=>  amount * den <= coef * base
+		lhs := new(big.Int).Mul(big.NewInt(B.Amount[i]), r.rules.feeDen)
 		return lhs.Cmp(new(big.Int).Mul(r.rules.feeCoef, b)) <= 0
 	}
 	return false
@@ -287,12 +289,8 @@ func (r *run) flowsToCheck(ctx context.Context) ([]bool, error) {
 // allowedSilently reports whether the first rule that holds for row i
 // allows it without a report, with no fee-cap condition before it.
 func (r *run) allowedSilently(i int) bool {
-	B := &r.p.Bank
-	rp, rq := r.reg.roleOf(B.Payer[i]), r.reg.roleOf(B.Payee[i])
-	if rp == noRole || rq == noRole {
-		return false
-	}
-	for _, rule := range r.rules.allowed[rp][rq][B.Kind[i]] {
+	_, _, rules := r.rulesFor(i)
+	for _, rule := range rules {
 		if rule.when == condFeeWithinCap {
 			return false
 		}
@@ -303,15 +301,23 @@ func (r *run) allowedSilently(i int) bool {
 	return false
 }
 
+// rulesFor returns the roles of bank row i's payer and payee and the
+// rules for its (payer role, payee role, kind), none when either account
+// is unregistered.
+func (r *run) rulesFor(i int) (rp, rq int, rules []flowRule) {
+	B := &r.p.Bank
+	rp, rq = r.reg.roleOf(B.Payer[i]), r.reg.roleOf(B.Payee[i])
+	if rp != noRole && rq != noRole {
+		rules = r.rules.allowed[rp][rq][B.Kind[i]]
+	}
+	return rp, rq, rules
+}
+
 func (r *run) checkFlow(i int, bases map[payerLoan]*money.Sum) {
 	B := &r.p.Bank
 	fr := r.rules
 	payer, payee, kind := B.Payer[i], B.Payee[i], B.Kind[i]
-	rp, rq := r.reg.roleOf(payer), r.reg.roleOf(payee)
-	var rules []flowRule
-	if rp != noRole && rq != noRole {
-		rules = fr.allowed[rp][rq][kind]
-	}
+	rp, rq, rules := r.rulesFor(i)
 	for _, rule := range rules {
 		if r.holds(rule.when, i, bases) {
 			if rule.report != "" {

@@ -130,7 +130,7 @@ func (r *run) matchByReference(ctx context.Context, m *matching) error {
 			bs = append(bs, item{h: hash(k), idx: int32(i), side: Bank})
 		}
 	}
-	bits := partitionBits(len(ls)+len(bs), r.opt.PartitionRows)
+	bits := partitionBits(len(ls)+len(bs), r.opt)
 	ls, lb := partitionItems(ls, bits)
 	bs, bb := partitionItems(bs, bits)
 	err := parallelFor(ctx, r.opt.Workers, len(lb)-1, func(part int) error {
@@ -352,7 +352,7 @@ func (r *run) matchWithoutReference(ctx context.Context, m *matching) error {
 			items = append(items, item{h: unrefKey(B.Payer[i], B.Payee[i], B.Currency[i], B.Amount[i]), idx: int32(i), side: Bank})
 		}
 	}
-	items, bounds := partitionItems(items, partitionBits(len(items), r.opt.PartitionRows))
+	items, bounds := partitionItems(items, partitionBits(len(items), r.opt))
 	return parallelFor(ctx, r.opt.Workers, len(bounds)-1, func(part int) error {
 		r.unrefPartition(items[bounds[part]:bounds[part+1]], m)
 		return nil

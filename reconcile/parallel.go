@@ -60,11 +60,9 @@ func partitionTarget(opt Options) int {
 const maxPartitionBits = 10
 
 // partitionBits chooses how many hash bits split n rows into partitions of
-// about target rows.
-func partitionBits(n, target int) uint {
-	if target <= 0 {
-		target = defaultPartitionRows
-	}
+// about partitionTarget(opt) rows.
+func partitionBits(n int, opt Options) uint {
+	target := partitionTarget(opt)
 	bits := uint(0)
 	for bits < maxPartitionBits && n>>bits > target {
 		bits++

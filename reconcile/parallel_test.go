@@ -38,7 +38,7 @@ func TestPartitionBits(t *testing.T) {
 		n, target int
 		want      uint
 	}{{0, 0, 0}, {1 << 15, 0, 0}, {1<<15 + 1, 0, 1}, {1 << 20, 0, 5}, {1 << 40, 0, 10}, {100, 4, 5}} {
-		if got := partitionBits(c.n, c.target); got != c.want {
+		if got := partitionBits(c.n, Options{PartitionRows: c.target}); got != c.want {
 			t.Errorf("partitionBits(%d, %d) = %d, want %d", c.n, c.target, got, c.want)
 		}
 	}

@@ -249,11 +249,11 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 func validateFile(ctx context.Context, stmts *ingest.Statements, path string, forced *formats.Table, cfg config.Config) (int64, formats.Table, error) {
-	f, size, err := openInput(ctx, path)
+	f, size, closer, err := openInput(ctx, path)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer f.Close()
+	defer closer.Close()
 	loc, ok := ingest.Locate(filepath.ToSlash(path))
 	if ok && forced == nil {
 		if err := ingest.CheckLayout(filepath.ToSlash(path)); err != nil {
@@ -274,41 +274,27 @@ func validateFile(ctx context.Context, stmts *ingest.Statements, path string, fo
 	return rows, loc.Table, err
 }
 
-type readerAtCloser interface {
-	io.ReaderAt
-	io.Closer
-}
-
 // openInput opens a file to validate: a local path, file://PATH, or
 // s3://BUCKET/KEY (read with ranged requests, settings from the AWS_*
-// variables, as the run reads its inputs).
-func openInput(ctx context.Context, path string) (readerAtCloser, int64, error) {
+// variables, as the run reads its inputs). The caller closes the closer.
+func openInput(ctx context.Context, path string) (io.ReaderAt, int64, io.Closer, error) {
 	rest, ok := strings.CutPrefix(path, "s3://")
 	if !ok {
-		f, err := os.Open(strings.TrimPrefix(path, "file://"))
-		if err != nil {
-			return nil, 0, err
-		}
-		info, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, 0, err
-		}
-		return f, info.Size(), nil
+		return openLocalFile(strings.TrimPrefix(path, "file://"))()
 	}
 	bucket, key, _ := strings.Cut(rest, "/")
 	if bucket == "" || key == "" {
-		return nil, 0, usagef("validate: %q names no object (want s3://BUCKET/KEY)", path)
+		return nil, 0, nil, usagef("validate: %q names no object (want s3://BUCKET/KEY)", path)
 	}
 	st, err := store.OpenURL(ctx, "s3://"+bucket, os.Getenv)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	obj, err := st.Open(ctx, key)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	return obj, obj.SizeBytes(), nil
+	return obj, obj.SizeBytes(), obj, nil
 }
 
 // tableNamed returns the table a --table flag names.

@@ -28,7 +28,7 @@ const (
 
 usage:
   recon demo     [--dir DIR] [--workers N]
-  recon run      --root URL --date D [--config FILE] [--workers N] [--fail-on SEVERITY] [--print-config]
+  recon run      --root URL --date D [--config FILE] [--workers N] [--memory-limit SIZE] [--fail-on SEVERITY] [--print-config]
   recon gen      --root URL --date D [--platforms N] [--investors N] [--transactions N] [--seed S] [--scenario NAME,...]
   recon validate [--table NAME] [--strict] FILE|URL ...
   recon upload   --root URL --bank B --platform P --date D [--table T] [--replace] FILE...

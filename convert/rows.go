@@ -460,18 +460,8 @@ func (c *converter) checkString(s *sourced, line int, what, v string) error {
 	return nil
 }
 
-// isCurrencyCode reports whether s is three upper-case ASCII letters.
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for i := 0; i < 3; i++ {
-		if s[i] < 'A' || s[i] > 'Z' {
-			return false
-		}
-	}
-	return true
-}
+// isCurrencyCode reports whether s is a currency the tables accept.
+func isCurrencyCode(s string) bool { return formats.IsCurrencyCode([]byte(s)) }
 
 // day returns the Day of date d, creating it.
 func (c *converter) day(d statement.Date) *Day {
@@ -560,8 +550,8 @@ func (c *converter) segments(s *sourced, account string) error {
 	running := st.Opening.AmountMinor
 	var derived []string
 	for _, d := range days {
-		closing, ok := addChecked(running, net[d])
-		if !ok || !money.InRange(closing) {
+		closing, err := money.Add(running, net[d])
+		if err != nil {
 			return &FileError{File: s.file, Line: st.Line, Err: fmt.Errorf("the balance of %s carried forward does not fit DECIMAL(18, %d)", d, c.scale)}
 		}
 		c.segs = append(c.segs, segment{account: account, currency: ccy, date: d, opening: running, closing: closing})

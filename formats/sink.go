@@ -74,7 +74,7 @@ func (s *sink) checkText(v []byte, ascii bool) error {
 			return valueError(ErrBadValue, "empty string")
 		}
 	case Currency:
-		if !isCurrencyCode(v) {
+		if !IsCurrencyCode(v) {
 			return valueError(ErrBadValue, "%q is not an ISO 4217 code (three upper-case letters)", v)
 		}
 	}
@@ -114,7 +114,9 @@ func (s *sink) check(v []byte) (int, error) {
 	return 0, valueError(ErrBadValue, "%q is not one of %q", truncate(v), s.col.Values)
 }
 
-func isCurrencyCode(v []byte) bool {
+// IsCurrencyCode reports whether v is a currency as the tables require:
+// three upper-case ASCII letters.
+func IsCurrencyCode(v []byte) bool {
 	if len(v) != 3 {
 		return false
 	}

@@ -49,19 +49,9 @@ func Judge(es []formats.Exception, v config.Verdict, scale int) (Verdict, Guaran
 		}
 		m[cur].Add(v)
 	}
+	var counts Counts
 	for _, e := range es {
-		switch e.Severity {
-		case "critical":
-			out.Critical++
-		case "high":
-			out.High++
-		case "medium":
-			out.Medium++
-		case "low":
-			out.Low++
-		case "info":
-			out.Info++
-		}
+		counts.Add(e.Kind, e.Severity)
 		if (e.Severity == "critical" || e.Severity == "high") && e.Difference.Valid {
 			d := e.Difference.Minor
 			if d < 0 {
@@ -74,6 +64,8 @@ func Judge(es []formats.Exception, v config.Verdict, scale int) (Verdict, Guaran
 			add(guar, e.Currency, e.BankAmount.Minor)
 		}
 	}
+	sev := counts.BySeverity // nil when there are none: every count reads 0
+	out.Critical, out.High, out.Medium, out.Low, out.Info = sev["critical"], sev["high"], sev["medium"], sev["low"], sev["info"]
 	out.AmountAtRisk = formatSums(risk, scale)
 	g.Amounts = formatSums(guar, scale)
 	threshold := v.BlackAmountAtRiskMinor(scale)

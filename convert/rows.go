@@ -146,7 +146,7 @@ func (c *converter) checkNotes(all []sourced, i int, problems []statement.Proble
 				c.note(Warning, p.Kind, s, 0, 0, "%s: %s", where, p.Detail)
 				continue
 			}
-			credits, debits := sums(st)
+			credits, debits := p.CreditsMinor, p.DebitsMinor
 			c.note(Warning, p.Kind, s, 0, p.DifferenceMinor,
 				"%s: opening %s + credits %s - debits %s = %s, but the closing balance is %s: difference %s. "+
 					"The balances are written as reported: the run reports BANK_STATEMENT_BREAK.",
@@ -203,21 +203,6 @@ func foreignEntries(st *statement.Statement) []statement.Entry {
 		}
 	}
 	return out
-}
-
-// sums adds the statement's entries in its opening currency.
-func sums(st *statement.Statement) (credits, debits int64) {
-	for _, e := range st.Entries {
-		if e.Currency != st.Opening.Currency {
-			continue
-		}
-		if e.Credit {
-			credits += e.AmountMinor
-		} else {
-			debits += e.AmountMinor
-		}
-	}
-	return credits, debits
 }
 
 // nextOf returns the next statement of the same account and currency.

@@ -40,6 +40,10 @@ type Problem struct {
 	// opening balance minus this statement's closing balance; else 0.
 	// Minor units at the scale the statements were parsed with.
 	DifferenceMinor int64
+	// CreditsMinor and DebitsMinor are, for a ProblemBalance with a
+	// difference, the sums of the statement's entries in its currency
+	// that the closing balance was computed from; else 0.
+	CreditsMinor, DebitsMinor int64
 	// Detail explains the problem for a human (amounts in minor units).
 	Detail string
 }
@@ -108,9 +112,11 @@ func checkBalance(i int, st *Statement) []Problem {
 		return append(out, problem(ProblemBalance, 0, "sums overflow int64: cannot check"))
 	}
 	if diff != 0 {
-		out = append(out, problem(ProblemBalance, diff,
+		p := problem(ProblemBalance, diff,
 			"opening %d + credits %d - debits %d = %d, but closing balance is %d (difference %d)",
-			st.Opening.AmountMinor, credits, debits, computed, st.Closing.AmountMinor, diff))
+			st.Opening.AmountMinor, credits, debits, computed, st.Closing.AmountMinor, diff)
+		p.CreditsMinor, p.DebitsMinor = credits, debits
+		out = append(out, p)
 	}
 	return out
 }

@@ -34,9 +34,9 @@ func TestCheckSamples(t *testing.T) {
 		// The next page (60M) opens with 2876.84, not 876.84: +2000.00.
 		// Page 2: 2876.84 - (9.49+15.00) = 2852.35, closing 1849.75: -1002.60.
 		"mt940/abnamro_not_reconciling.sta": {
-			{Statement: 0, ID: "ABN AMRO BANK NV 19321/1", Kind: ProblemBalance, DifferenceMinor: -203800},
+			{Statement: 0, ID: "ABN AMRO BANK NV 19321/1", Kind: ProblemBalance, DifferenceMinor: -203800, DebitsMinor: 32144},
 			{Statement: 0, ID: "ABN AMRO BANK NV 19321/1", Kind: ProblemChain, DifferenceMinor: 200000},
-			{Statement: 1, ID: "ABN AMRO BANK NV 19322/1", Kind: ProblemBalance, DifferenceMinor: -100260},
+			{Statement: 1, ID: "ABN AMRO BANK NV 19322/1", Kind: ProblemBalance, DifferenceMinor: -100260, DebitsMinor: 2449},
 		},
 		// All 26 statements (14 accounts, some over 2-3 pages with 60M/62M,
 		// including two RC reversals booked as debits) reconcile and chain.
@@ -59,14 +59,14 @@ func TestCheckSamples(t *testing.T) {
 			// reversal credit) - (4 x 100.00) = 334425018.07, reported
 			// closing 334425126.42: +108.35. No subset of the six 100.00
 			// entries explains it: the file does not reconcile.
-			{Statement: 1, ID: "9740092650", Kind: ProblemBalance, DifferenceMinor: 10835},
+			{Statement: 1, ID: "9740092650", Kind: ProblemBalance, DifferenceMinor: 10835, CreditsMinor: 20000, DebitsMinor: 40000},
 		},
 		"camt053/goldman_sachs_us_not_reconciling.xml": {
 			// The EUR 29.06 entry cannot be added to a USD balance: it is
 			// reported and left out. USD: -843686.20 + 10 x 10.00 - 4 x
 			// 10.00 = -843626.20, reported closing -846665.15: -3038.95.
 			{Statement: 0, ID: "258158850", Kind: ProblemCurrency},
-			{Statement: 0, ID: "258158850", Kind: ProblemBalance, DifferenceMinor: -303895},
+			{Statement: 0, ID: "258158850", Kind: ProblemBalance, DifferenceMinor: -303895, CreditsMinor: 10000, DebitsMinor: 4000},
 		},
 		// The opening balance is EUR 18.15 CRDT and the closing balance
 		// SEK 27.00 DBIT (and OPAV/CLAV in CHF/JPY): test data mixing
@@ -82,7 +82,7 @@ func TestCheckSamples(t *testing.T) {
 		// but left out of the closing booked balance. Check reports exactly
 		// that entry's amount, with the sign of a missing credit.
 		"camt053/postfinance_forward_value.xml": {
-			{Statement: 0, ID: "20201124375204229003973", Kind: ProblemBalance, DifferenceMinor: -153700},
+			{Statement: 0, ID: "20201124375204229003973", Kind: ProblemBalance, DifferenceMinor: -153700, CreditsMinor: 473372, DebitsMinor: 7770},
 		},
 	}
 	n := len(sampleFiles(t, "camt053", ".xml")) + len(sampleFiles(t, "mt940", ".sta"))

@@ -48,10 +48,10 @@ func TestAdoptLedger(t *testing.T) {
 		appendTable(adopted, formats.CustodyTransactions, "b.parquet", b)
 		adopted.AdoptLedger(side)
 
-		if !reflect.DeepEqual(seq.Names.names, adopted.Names.names) {
-			t.Fatalf("names:\n got %q\nwant %q", adopted.Names.names, seq.Names.names)
+		if want, got := seq.Names.names(), adopted.Names.names(); !reflect.DeepEqual(want, got) {
+			t.Fatalf("names:\n got %q\nwant %q", got, want)
 		}
-		for i, name := range seq.Names.names {
+		for i, name := range seq.Names.names() {
 			if id, ok := adopted.Names.Find(name); !ok || id != uint32(i) {
 				t.Fatalf("Find(%q) = %d, %v; want %d", name, id, ok, i)
 			}

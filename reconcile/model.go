@@ -3,8 +3,10 @@ package reconcile
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -32,30 +34,44 @@ func (s Side) String() string {
 //
 // It is an open-addressing table whose slots hold a hash tag, the id and
 // where the name's bytes are in one arena: a lookup reads one slot and
-// compares against the arena, two memory accesses, with no per-name
-// allocation but the string Name hands out.
+// compares against the arena, two memory accesses. A name's home slot is
+// the top bits of its hash, which the tag keeps: growing the table moves
+// slots without hashing or reading a name again, and nearly in order. Names
+// cost no allocation: Name hands out views of the arena, whose bytes never
+// change once written.
 type Dict struct {
-	names []string
 	arena []byte
+	ends  []uint32 // ends[id]: where name id ends in arena (it starts at ends[id-1])
 	slots []dictSlot
-	mask  uint64
+	bits  uint // len(slots) is 1<<bits
+	// hashes is InternAll's scratch, kept between calls.
+	hashes []uint64
 	// touched keeps InternAll's early reads from being optimized away.
 	touched uint32
 }
 
-// dictSlot is a table slot; id1 is the id plus one (0: empty).
+// dictSlot is a table slot; id1 is the id plus one (0: empty), tag the top
+// 32 bits of the name's hash.
 type dictSlot struct {
 	tag, id1 uint32
 	off      uint32 // the name's bytes: arena[off : off+n]
 	n        uint32
 }
 
+const (
+	dictMinBits = 10
+	dictMaxBits = 32 // home slots come from the 32-bit tag
+)
+
 // NewDict returns a dictionary holding only the empty name.
 func NewDict() *Dict {
-	d := &Dict{slots: make([]dictSlot, 1024), mask: 1023}
+	d := &Dict{slots: make([]dictSlot, 1<<dictMinBits), bits: dictMinBits}
 	d.Intern(nil)
 	return d
 }
+
+// home returns the home slot of a name with hash tag tag.
+func (d *Dict) home(tag uint32) uint64 { return uint64(tag >> (32 - d.bits)) }
 
 // Intern returns the id of name, adding it if new.
 func (d *Dict) Intern(name []byte) uint32 {
@@ -65,7 +81,8 @@ func (d *Dict) Intern(name []byte) uint32 {
 // intern is Intern with the name's hash.
 func (d *Dict) intern(name []byte, h uint64) uint32 {
 	tag := uint32(h >> 32)
-	for s := h & d.mask; ; s = (s + 1) & d.mask {
+	mask := uint64(len(d.slots) - 1)
+	for s := d.home(tag); ; s = (s + 1) & mask {
 		e := &d.slots[s]
 		if e.id1 == 0 {
 			return d.add(name, tag, s)
@@ -76,51 +93,72 @@ func (d *Dict) intern(name []byte, h uint64) uint32 {
 	}
 }
 
-// internString is Intern of a name already held as a string: a name new
-// to the dictionary keeps that string.
-func (d *Dict) internString(name string) uint32 {
-	h := xxhash.Sum64String(name)
+// find is the lookup of intern without the adding: ok is false when name
+// is new.
+func (d *Dict) find(name []byte, h uint64) (id uint32, ok bool) {
 	tag := uint32(h >> 32)
-	for s := h & d.mask; ; s = (s + 1) & d.mask {
+	mask := uint64(len(d.slots) - 1)
+	for s := d.home(tag); ; s = (s + 1) & mask {
 		e := &d.slots[s]
 		if e.id1 == 0 {
-			return d.addString(name, tag, s)
+			return 0, false
 		}
-		if e.tag == tag && string(d.arena[e.off:e.off+e.n]) == name {
-			return e.id1 - 1
+		if e.tag == tag && bytes.Equal(d.arena[e.off:e.off+e.n], name) {
+			return e.id1 - 1, true
 		}
 	}
+}
+
+// internString is Intern of a name held as a string.
+func (d *Dict) internString(name string) uint32 {
+	return d.Intern(bytesOf(name))
 }
 
 // add stores a new name in slot s of the table.
 func (d *Dict) add(name []byte, tag uint32, s uint64) uint32 {
-	return d.addString(string(name), tag, s)
-}
-
-func (d *Dict) addString(name string, tag uint32, s uint64) uint32 {
-	id := uint32(len(d.names))
-	off := uint32(len(d.arena))
+	id := uint32(len(d.ends))
+	off := len(d.arena)
+	if uint64(off)+uint64(len(name)) > math.MaxUint32 || id == math.MaxUint32 {
+		panic("reconcile: more than 4 GiB of names in one platform")
+	}
 	d.arena = append(d.arena, name...)
-	d.names = append(d.names, name)
-	d.slots[s] = dictSlot{tag: tag, id1: id + 1, off: off, n: uint32(len(name))}
-	if len(d.names)*2 > len(d.slots) {
-		d.rehash()
+	d.ends = append(d.ends, uint32(len(d.arena)))
+	d.slots[s] = dictSlot{tag: tag, id1: id + 1, off: uint32(off), n: uint32(len(name))}
+	if len(d.ends)*2 > len(d.slots) {
+		d.grow(d.bits + 1)
 	}
 	return id
 }
 
-// rehash doubles the slot array.
-func (d *Dict) rehash() {
+// reserve grows the table so that n names keep it at most half full.
+func (d *Dict) reserve(n int) {
+	bits := d.bits
+	for bits < dictMaxBits && n*2 > 1<<bits {
+		bits++
+	}
+	if bits > d.bits {
+		d.grow(bits)
+	}
+}
+
+// grow rebuilds the table with 1<<bits slots. The old slots are read in
+// order of home slot (a run that wrapped around the end aside), and so
+// are written nearly in order too.
+func (d *Dict) grow(bits uint) {
+	if bits > dictMaxBits {
+		panic("reconcile: dictionary table beyond 2^32 slots")
+	}
 	old := d.slots
-	d.slots = make([]dictSlot, 2*len(old))
-	d.mask = uint64(len(d.slots) - 1)
+	d.slots = make([]dictSlot, 1<<bits)
+	d.bits = bits
+	mask := uint64(len(d.slots) - 1)
 	for _, e := range old {
 		if e.id1 == 0 {
 			continue
 		}
-		s := xxhash.Sum64(d.arena[e.off:e.off+e.n]) & d.mask
+		s := d.home(e.tag)
 		for d.slots[s].id1 != 0 {
-			s = (s + 1) & d.mask
+			s = (s + 1) & mask
 		}
 		d.slots[s] = e
 	}
@@ -128,57 +166,68 @@ func (d *Dict) rehash() {
 
 // Find returns the id of name if interned.
 func (d *Dict) Find(name string) (uint32, bool) {
-	h := xxhash.Sum64String(name)
-	tag := uint32(h >> 32)
-	for s := h & d.mask; ; s = (s + 1) & d.mask {
-		e := &d.slots[s]
-		if e.id1 == 0 {
-			return 0, false
-		}
-		if e.tag == tag && string(d.arena[e.off:e.off+e.n]) == name {
-			return e.id1 - 1, true
-		}
-	}
+	b := bytesOf(name)
+	return d.find(b, xxhash.Sum64(b))
 }
 
-// Name returns the name of id.
-func (d *Dict) Name(id uint32) string { return d.names[id] }
+// Name returns the name of id, a view of the arena.
+func (d *Dict) Name(id uint32) string {
+	start := uint32(0)
+	if id > 0 {
+		start = d.ends[id-1]
+	}
+	if start == d.ends[id] {
+		return ""
+	}
+	return unsafe.String(&d.arena[start], int(d.ends[id]-start))
+}
 
 // Len returns the number of names, the empty one included.
-func (d *Dict) Len() int { return len(d.names) }
+func (d *Dict) Len() int { return len(d.ends) }
 
 // InternAll returns the ids of every value of vals (a dictionary page's
-// values, say), adding the new ones.
+// values, say), adding the new ones: the ids are Intern's, value by value.
 //
-// The values go in blocks: the block's hashes and home slots are read
-// first, loads that do not depend on one another, so that the processor
-// fetches their cache lines at once rather than one miss after another;
-// the lookups then find them in cache. The result is Intern's, value by
-// value.
+// The values go in blocks: the block's home slots, and then the names
+// they point to, are read first, loads that do not depend on one another,
+// so that the processor fetches their cache lines at once rather than one
+// miss after another; the lookups then find them in cache. A page larger
+// than the table is mostly new names: the table is first grown to hold
+// them all, rather than doubled again and again.
 func (d *Dict) InternAll(vals *formats.Strings) []uint32 {
 	const block = 16
-	ids := make([]uint32, vals.Len())
-	var hashes [block]uint64
+	n := vals.Len()
+	ids := make([]uint32, n)
+	if n > d.Len() {
+		d.reserve(d.Len() + n)
+	}
+	// Hash first: a block's loads then sit close enough together in the
+	// instruction stream for the processor to have them all in flight.
+	d.hashes = slices.Grow(d.hashes[:0], n)[:n]
+	for k := range n {
+		d.hashes[k] = xxhash.Sum64(vals.At(k))
+	}
 	var touch uint32
-	for start := 0; start < len(ids); start += block {
-		n := min(block, len(ids)-start)
-		for j := range n {
-			h := xxhash.Sum64(vals.At(start + j))
-			hashes[j] = h
-			touch += d.slots[h&d.mask].off
+	for start := 0; start < n; start += block {
+		hashes := d.hashes[start:min(start+block, n)]
+		for _, h := range hashes {
+			touch += d.slots[d.home(uint32(h>>32))].off
 		}
-		for j := range n {
-			if e := &d.slots[hashes[j]&d.mask]; e.id1 != 0 && int(e.off) < len(d.arena) {
+		for _, h := range hashes {
+			if e := &d.slots[d.home(uint32(h>>32))]; e.id1 != 0 && int(e.off) < len(d.arena) {
 				touch += uint32(d.arena[e.off])
 			}
 		}
-		for j := range n {
-			ids[start+j] = d.intern(vals.At(start+j), hashes[j])
+		for j, h := range hashes {
+			ids[start+j] = d.intern(vals.At(start+j), h)
 		}
 	}
 	d.touched += touch
 	return ids
 }
+
+// bytesOf views s as bytes, which must not be written.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // Span records where one input object's rows start in a table.
 type Span struct {

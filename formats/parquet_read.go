@@ -372,8 +372,8 @@ type chunkState struct {
 	dict     parquet.Dictionary
 	pv       pageValues // the dictionary's values
 	state    []uint8    // per entry: 0 not yet converted, 1 good, 2 bad
-	val      []int64    // per good entry: enum code or converted number
-	err      []error    // per bad entry
+	val      []int64       // per good entry: enum code or converted number
+	err      map[int]error // per bad entry
 	dictForm bool       // the column is being handed out in dictionary form
 }
 
@@ -398,22 +398,33 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 	if err != nil {
 		return err
 	}
+	// A dictionary may hold most of a row group's values: the per-entry
+	// state is reused from the last one, and errors (rare) kept apart.
 	cs.dict, cs.pv = d, pv
-	cs.state = make([]uint8, pv.n)
-	cs.val = make([]int64, pv.n)
-	cs.err = make([]error, pv.n)
+	cs.state = slices.Grow(cs.state[:0], pv.n)[:pv.n]
+	clear(cs.state)
+	cs.val = slices.Grow(cs.val[:0], pv.n)[:pv.n]
+	cs.err = nil
 	if isStringType(c.col.Type) && c.col.Type != Enum && !c.col.Discard && !s.out.Installed && s.out.Str.Len() == 0 && s.out.Dict == nil {
 		// The column is still empty in this batch: hand it out as the
 		// dictionary and indexes.
 		cs.dictForm = true
-		dict := &Strings{Offsets: make([]uint32, 0, pv.n+1), Bytes: make([]byte, 0, len(pv.bytes))}
-		dict.Offsets = append(dict.Offsets, 0)
-		for k := range pv.n {
-			dict.Append(pv.bytes[pv.offsets[k]:pv.offsets[k+1]])
+		s.out.Dict = &Strings{Offsets: []uint32{0}}
+		if pv.n > 0 {
+			s.out.Dict = copyStrings(pv.bytes, pv.offsets[:pv.n+1])
 		}
-		s.out.Dict = dict
 	}
 	return nil
+}
+
+// copyStrings copies the values bytes[offsets[k]:offsets[k+1]] at once.
+func copyStrings(bytes []byte, offsets []uint32) *Strings {
+	base := offsets[0]
+	out := &Strings{Offsets: make([]uint32, len(offsets)), Bytes: slices.Clone(bytes[base:offsets[len(offsets)-1]])}
+	for k, o := range offsets {
+		out.Offsets[k] = o - base
+	}
+	return out
 }
 
 // entry converts dictionary entry k once.
@@ -428,6 +439,9 @@ func (cs *chunkState) entry(c *pqCol, s *sink, k int) {
 		v, err = c.number(&cs.pv, k)
 	}
 	if err != nil {
+		if cs.err == nil {
+			cs.err = map[int]error{}
+		}
 		cs.state[k], cs.err[k] = entryBad, err
 		return
 	}

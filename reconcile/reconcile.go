@@ -106,21 +106,47 @@ func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result
 	}
 	r := &run{p: p, opt: opt, loc: opt.Location, dayr: newDayer(opt.Location), rules: opt.Flows}
 	r.reg = newRegistry(p)
+	// Matching, balances and flow rules read the platform and write only
+	// their own state: they run at once, each with a run of its own, and
+	// their exceptions are joined in a fixed order. A phase that is serial
+	// in part (sorting, say) then leaves its core to the others.
 	m := newMatching(p)
-	if err := r.matchByReference(ctx, m); err != nil {
-		return nil, fmt.Errorf("platform %s: match by reference: %w", p.ID, err)
+	phases := []func(r *run) error{
+		func(r *run) error {
+			if err := r.matchByReference(ctx, m); err != nil {
+				return fmt.Errorf("platform %s: match by reference: %w", p.ID, err)
+			}
+			if err := r.matchWithoutReference(ctx, m); err != nil {
+				return fmt.Errorf("platform %s: match without reference: %w", p.ID, err)
+			}
+			r.injectFaults(m)
+			r.reportPairs(m)
+			r.reportUnmatched(m)
+			return nil
+		},
+		func(r *run) error {
+			if err := r.balances(ctx); err != nil {
+				return fmt.Errorf("platform %s: balances: %w", p.ID, err)
+			}
+			return nil
+		},
+		func(r *run) error {
+			if err := r.flows(ctx); err != nil {
+				return fmt.Errorf("platform %s: flows: %w", p.ID, err)
+			}
+			return nil
+		},
 	}
-	if err := r.matchWithoutReference(ctx, m); err != nil {
-		return nil, fmt.Errorf("platform %s: match without reference: %w", p.ID, err)
+	runs := make([]*run, len(phases))
+	err := parallelFor(ctx, opt.Workers, len(phases), func(k int) error {
+		runs[k] = &run{p: p, opt: opt, loc: opt.Location, dayr: newDayer(opt.Location), reg: r.reg, rules: opt.Flows}
+		return phases[k](runs[k])
+	})
+	if err != nil {
+		return nil, err
 	}
-	r.injectFaults(m)
-	r.reportPairs(m)
-	r.reportUnmatched(m)
-	if err := r.balances(ctx); err != nil {
-		return nil, fmt.Errorf("platform %s: balances: %w", p.ID, err)
-	}
-	if err := r.flows(ctx); err != nil {
-		return nil, fmt.Errorf("platform %s: flows: %w", p.ID, err)
+	for _, pr := range runs {
+		r.out = append(r.out, pr.out...)
 	}
 	stats, err := r.conserve(m, in)
 	if err != nil {

@@ -120,20 +120,32 @@ func (r *run) matchByReference(ctx context.Context, m *matching) error {
 	if r.opt.keyHash != nil {
 		hash = r.opt.keyHash
 	}
-	ls := make([]item, 0, p.Ledger.N)
-	for i := range p.Ledger.N {
-		ls = append(ls, item{h: hash(p.Ledger.ID.At(i)), idx: int32(i), side: Ledger})
-	}
-	bs := make([]item, 0, p.Bank.N)
-	for i := range p.Bank.N {
-		if k := p.Bank.Ref.At(i); len(k) > 0 {
-			bs = append(bs, item{h: hash(k), idx: int32(i), side: Bank})
+	// The two sides are hashed and partitioned at once.
+	bits := partitionBits(p.Ledger.N+p.Bank.N, r.opt)
+	var ls, bs []item
+	var lb, bb []int
+	err := parallelFor(ctx, r.opt.Workers, 2, func(side int) error {
+		if side == 0 {
+			ls = make([]item, 0, p.Ledger.N)
+			for i := range p.Ledger.N {
+				ls = append(ls, item{h: hash(p.Ledger.ID.At(i)), idx: int32(i), side: Ledger})
+			}
+			ls, lb = partitionItems(ls, bits)
+			return nil
 		}
+		bs = make([]item, 0, p.Bank.N)
+		for i := range p.Bank.N {
+			if k := p.Bank.Ref.At(i); len(k) > 0 {
+				bs = append(bs, item{h: hash(k), idx: int32(i), side: Bank})
+			}
+		}
+		bs, bb = partitionItems(bs, bits)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	bits := partitionBits(len(ls)+len(bs), r.opt)
-	ls, lb := partitionItems(ls, bits)
-	bs, bb := partitionItems(bs, bits)
-	err := parallelFor(ctx, r.opt.Workers, len(lb)-1, func(part int) error {
+	err = parallelFor(ctx, r.opt.Workers, len(lb)-1, func(part int) error {
 		r.refJoin(ls[lb[part]:lb[part+1]], bs[bb[part]:bb[part+1]], m)
 		return nil
 	})
@@ -144,13 +156,18 @@ func (r *run) matchByReference(ctx context.Context, m *matching) error {
 	// one hash, each alone on its side, are not a pair: the ledger row
 	// stays undecided, and so does the bank row (its reference names no
 	// ledger row, or its own would have joined the group).
+	// Chunks of ledger rows go to the workers: a pair's rows are its own.
 	L, B := &p.Ledger, &p.Bank
-	for l, b := range m.lMatch {
-		if b >= 0 && m.lOut[l] == outRef && !bytes.Equal(L.ID.At(l), B.Ref.At(int(b))) {
-			m.lOut[l], m.bOut[b], m.lMatch[l] = outNone, outNone, -1
+	chunk := 2 * partitionTarget(r.opt)
+	return parallelFor(ctx, r.opt.Workers, (L.N+chunk-1)/chunk, func(c int) error {
+		for l := c * chunk; l < min(L.N, (c+1)*chunk); l++ {
+			b := m.lMatch[l]
+			if b >= 0 && m.lOut[l] == outRef && !bytes.Equal(L.ID.At(l), B.Ref.At(int(b))) {
+				m.lOut[l], m.bOut[b], m.lMatch[l] = outNone, outNone, -1
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (r *run) key(it item) []byte {

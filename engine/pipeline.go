@@ -33,9 +33,10 @@ type platformDone struct {
 
 // reconcilePlatforms loads and reconciles every platform of the plan,
 // with as many workers going through the platforms in turn, and returns
-// the results in platform order. A worker keeps nothing of a platform's
-// columns once it is reconciled, so at most workers platforms' columns
-// are in memory at once, within the budget.
+// the results in platform order. A worker keeps a reconciled platform's
+// columns only to fill them with its next platform's, and counts them in
+// the budget until then, so at most workers platforms' columns are in
+// memory at once, within the budget.
 func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, iopt ingest.Options, ropt reconcile.Options, workers int, memoryBytes int64, log *slog.Logger) ([]platformDone, error) {
 	done := make([]platformDone, len(plan.Platforms))
 	// Platforms in flight share the memory budget: a worker waits for room
@@ -54,6 +55,15 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 	for range min(max(workers, 1), len(plan.Platforms)) {
 		g.Go(func() error {
 			loader := ingest.NewLoader(st, plan, iopt)
+			// held is the budget this worker holds: its platform's while it
+			// is reconciled, then its recycled platform's, whose memory the
+			// next platform reuses.
+			var held int64
+			defer func() {
+				if budget != nil {
+					budget.Release(held)
+				}
+			}()
 			for i := range next {
 				if err := gctx.Err(); err != nil {
 					return err
@@ -61,9 +71,21 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				id := plan.Platforms[i]
 				weight := min(plan.SizeBytes(id)*memoryPerInputByte, memoryBytes)
 				if budget != nil {
-					if err := budget.Acquire(gctx, weight); err != nil {
-						return err
+					switch {
+					case weight <= held:
+						budget.Release(held - weight)
+					case budget.TryAcquire(weight - held):
+					default:
+						// Waiting while holding would deadlock workers that
+						// each hold part of the budget: let go of everything.
+						loader.Drop()
+						budget.Release(held)
+						held = 0
+						if err := budget.Acquire(gctx, weight); err != nil {
+							return err
+						}
 					}
+					held = weight
 				}
 				start := time.Now()
 				loaded, err := loader.Load(gctx, id)
@@ -77,9 +99,7 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				}
 				done[i] = platformDone{id: id, exceptions: res.Exceptions, stats: res.Stats,
 					objects: loaded.Objects, rejections: loaded.Rejections, rows: loaded.Rows}
-				if budget != nil {
-					budget.Release(weight)
-				}
+				loader.Recycle(loaded.Platform)
 				log.Info("platform reconciled", "platform", id, "bank_rows", res.Stats.Rows[reconcile.Bank],
 					"ledger_rows", res.Stats.Rows[reconcile.Ledger], "exceptions", len(res.Exceptions),
 					"load", loadTime.Round(time.Millisecond), "reconcile", (time.Since(start) - loadTime).Round(time.Millisecond))

@@ -121,17 +121,30 @@ func (p *Plan) SizeBytes(platform string) int64 {
 // platforms held by one worker would break the memory budget). Not safe
 // for concurrent use.
 type Loader struct {
-	st   store.Store
-	plan *Plan
-	opt  Options
+	st    store.Store
+	plan  *Plan
+	opt   Options
+	spare *reconcile.Platform // a reconciled platform whose columns the next Load reuses
+	// Decoding batches, one per table, kept from platform to platform:
+	// the custody side's and the rest, and the ledger side's.
+	batches, sideBatches map[formats.Table]*formats.Batch
 }
+
+// Recycle hands back a platform that is reconciled and no longer read:
+// the next Load fills its columns' memory rather than allocating new
+// (see reconcile.Platform.Recycle). The loader holds it until then, so
+// the caller counts it in its memory until the next Load or Drop.
+func (ld *Loader) Recycle(p *reconcile.Platform) { ld.spare = p }
+
+// Drop forgets a recycled platform, for the collector to free.
+func (ld *Loader) Drop() { ld.spare = nil }
 
 // NewLoader returns a loader of the plan's platforms.
 func NewLoader(st store.Store, plan *Plan, opt Options) *Loader {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Loader{st: st, plan: plan, opt: opt}
+	return &Loader{st: st, plan: plan, opt: opt, batches: map[formats.Table]*formats.Batch{}, sideBatches: map[formats.Table]*formats.Batch{}}
 }
 
 // Load decodes one platform's objects. Bad objects are rejected (see
@@ -142,10 +155,17 @@ func NewLoader(st store.Store, plan *Plan, opt Options) *Loader {
 // own (its own names), merged in when the plan's order reaches it, with
 // the names and ids a load of one object after another would give.
 func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
-	newLoader := func() *loader {
-		return &loader{st: ld.st, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: map[formats.Table]*formats.Batch{}}
+	newLoader := func(batches map[formats.Table]*formats.Batch) *loader {
+		return &loader{st: ld.st, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: batches}
 	}
-	l, side := newLoader(), newLoader()
+	l, side := newLoader(ld.batches), newLoader(ld.sideBatches)
+	if sp := ld.spare; sp != nil {
+		ld.spare = nil
+		sp.Recycle(id)
+		// The side platform fills the old ledger columns.
+		sp.Ledger, side.p.Ledger = side.p.Ledger, sp.Ledger
+		l.p = sp
+	}
 	objs := ld.plan.byPlatform[id]
 	g, gctx := errgroup.WithContext(ctx)
 	for _, lf := range []struct {

@@ -371,6 +371,15 @@ func NewPlatform(id string) *Platform {
 	return p
 }
 
+// Recycle empties p for platform id, keeping the memory of its columns,
+// so that a worker going through many platforms does not allocate (and
+// zero, and fault in) its largest arrays again for each. Nothing may read
+// p's rows afterwards; names are not reused (exceptions hold them).
+func (p *Platform) Recycle(id string) {
+	p.Rollback(Mark{})
+	p.ID, p.Names, p.Objects = id, NewDict(), nil
+}
+
 // Append adds a decoded batch of table rows from object key (obj is its
 // index from AddObject). bank is the bank= segment of the key ("" for
 // ledger and registry tables). A row whose platform_id or bank_id

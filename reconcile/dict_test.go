@@ -191,9 +191,6 @@ func TestDictNameLengths(t *testing.T) {
 			if f, ok := d.Find(name); !ok || f != id {
 				t.Fatalf("Find(%q) = %d, %v", name, f, ok)
 			}
-			if s := d.internString(name); s != id {
-				t.Fatalf("internString(%q) = %d, want %d", name, s, id)
-			}
 		}
 	}
 	if d.Len() != len(names)+1 {

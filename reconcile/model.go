@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
@@ -41,7 +42,7 @@ func (s Side) String() string {
 // change once written.
 type Dict struct {
 	arena []byte
-	ends  []uint32 // ends[id]: where name id ends in arena (it starts at ends[id-1])
+	offs  []uint32 // name id is arena[offs[id]:offs[id+1]]: Strings' layout
 	slots []dictSlot
 	bits  uint // len(slots) is 1<<bits
 	// hashes is InternAll's scratch, kept between calls.
@@ -65,7 +66,7 @@ const (
 
 // NewDict returns a dictionary holding only the empty name.
 func NewDict() *Dict {
-	d := &Dict{slots: make([]dictSlot, 1<<dictMinBits), bits: dictMinBits}
+	d := &Dict{slots: make([]dictSlot, 1<<dictMinBits), bits: dictMinBits, offs: []uint32{0}}
 	d.Intern(nil)
 	return d
 }
@@ -109,22 +110,17 @@ func (d *Dict) find(name []byte, h uint64) (id uint32, ok bool) {
 	}
 }
 
-// internString is Intern of a name held as a string.
-func (d *Dict) internString(name string) uint32 {
-	return d.Intern(bytesOf(name))
-}
-
 // add stores a new name in slot s of the table.
 func (d *Dict) add(name []byte, tag uint32, s uint64) uint32 {
-	id := uint32(len(d.ends))
+	id := uint32(d.Len())
 	off := len(d.arena)
 	if uint64(off)+uint64(len(name)) > math.MaxUint32 || id == math.MaxUint32 {
 		panic("reconcile: more than 4 GiB of names in one platform")
 	}
 	d.arena = append(d.arena, name...)
-	d.ends = append(d.ends, uint32(len(d.arena)))
+	d.offs = append(d.offs, uint32(len(d.arena)))
 	d.slots[s] = dictSlot{tag: tag, id1: id + 1, off: uint32(off), n: uint32(len(name))}
-	if len(d.ends)*2 > len(d.slots) {
+	if d.Len()*2 > len(d.slots) {
 		d.grow(d.bits + 1)
 	}
 	return id
@@ -172,21 +168,24 @@ func (d *Dict) Find(name string) (uint32, bool) {
 
 // Name returns the name of id, a view of the arena.
 func (d *Dict) Name(id uint32) string {
-	start := uint32(0)
-	if id > 0 {
-		start = d.ends[id-1]
-	}
-	if start == d.ends[id] {
+	start, end := d.offs[id], d.offs[id+1]
+	if start == end {
 		return ""
 	}
-	return unsafe.String(&d.arena[start], int(d.ends[id]-start))
+	return unsafe.String(&d.arena[start], int(end-start))
 }
 
 // Len returns the number of names, the empty one included.
-func (d *Dict) Len() int { return len(d.ends) }
+func (d *Dict) Len() int { return len(d.offs) - 1 }
+
+// strings returns every name, in order of id, as one Strings (a view).
+func (d *Dict) strings() *formats.Strings {
+	return &formats.Strings{Offsets: d.offs, Bytes: d.arena}
+}
 
 // InternAll returns the ids of every value of vals (a dictionary page's
-// values, say), adding the new ones: the ids are Intern's, value by value.
+// values, say, all different), adding the new ones: the ids are Intern's,
+// value by value.
 //
 // The values go in blocks: the block's home slots, and then the names
 // they point to, are read first, loads that do not depend on one another,
@@ -195,12 +194,18 @@ func (d *Dict) Len() int { return len(d.ends) }
 // than the table is mostly new names: the table is first grown to hold
 // them all, rather than doubled again and again.
 func (d *Dict) InternAll(vals *formats.Strings) []uint32 {
+	if n := vals.Len(); n > d.Len() {
+		d.reserve(d.Len() + n)
+	}
+	return d.internAll(vals)
+}
+
+// internAll is InternAll without growing the table first: for values that
+// may repeat many times, a plain column's.
+func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	const block = 16
 	n := vals.Len()
 	ids := make([]uint32, n)
-	if n > d.Len() {
-		d.reserve(d.Len() + n)
-	}
 	// Hash first: a block's loads then sit close enough together in the
 	// instruction stream for the processor to have them all in flight.
 	d.hashes = slices.Grow(d.hashes[:0], n)[:n]
@@ -421,16 +426,18 @@ func (p *Platform) AdoptLedger(src *Platform) {
 	if p.Ledger.N != 0 {
 		panic("reconcile: AdoptLedger onto a platform with ledger rows")
 	}
-	ids := make([]uint32, src.Names.Len())
-	for k := range ids {
-		ids[k] = p.Names.internString(src.Names.Name(uint32(k)))
-	}
+	ids := p.Names.InternAll(src.Names.strings())
 	t := src.Ledger
+	// The columns are translated at once; the rest of the load waits.
+	var wg sync.WaitGroup
 	for _, col := range [][]uint32{t.Payer, t.Payee, t.Currency, t.Loan} {
-		for i, v := range col {
-			col[i] = ids[v]
-		}
+		wg.Go(func() {
+			for i, v := range col {
+				col[i] = ids[v]
+			}
+		})
 	}
+	wg.Wait()
 	base := len(p.Objects)
 	p.Objects = append(p.Objects, src.Objects...)
 	for i := range t.Spans {
@@ -544,10 +551,13 @@ func (p *Platform) internCol(c *formats.Col, n int, dst []uint32) []uint32 {
 		}
 		return dst
 	}
-	for r := range n {
-		dst = append(dst, p.Names.Intern(c.Str.At(r)))
+	if n == 0 {
+		return dst
 	}
-	return dst
+	// In batches, as a dictionary's values: plain columns are the ones
+	// with many distinct values (a balance per account, say).
+	vals := formats.Strings{Offsets: c.Str.Offsets[:n+1], Bytes: c.Str.Bytes}
+	return append(dst, p.Names.internAll(&vals)...)
 }
 
 // appendStrings appends the n values of a string column.

@@ -150,10 +150,10 @@ func NewLoader(st store.Store, plan *Plan, opt Options) *Loader {
 // Load decodes one platform's objects. Bad objects are rejected (see
 // Loaded.Rejections), not errors; an error means the store failed.
 //
-// The two transaction tables, the bulk of the work, decode at once: the
-// custody side into the platform, the ledger side into a platform of its
-// own (its own names), merged in when the plan's order reaches it, with
-// the names and ids a load of one object after another would give.
+// The custody side's tables and the rest (the ledger's and the registry)
+// decode at once: the custody side into the platform, the rest into a
+// platform of its own (its own names), adopted at the end with its names
+// and ids translated (see reconcile.Platform.Adopt).
 func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
 	newLoader := func(batches map[formats.Table]*formats.Batch) *loader {
 		return &loader{st: ld.st, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: batches}
@@ -162,19 +162,26 @@ func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
 	if sp := ld.spare; sp != nil {
 		ld.spare = nil
 		sp.Recycle(id)
-		// The side platform fills the old ledger columns.
-		sp.Ledger, side.p.Ledger = side.p.Ledger, sp.Ledger
+		// The side platform fills the old columns of its tables.
+		q := side.p
+		q.Ledger, sp.Ledger = sp.Ledger, q.Ledger
+		q.LBal, sp.LBal = sp.LBal, q.LBal
+		q.Acc, sp.Acc = sp.Acc, q.Acc
+		q.Loans, sp.Loans = sp.Loans, q.Loans
 		l.p = sp
+	}
+	custody := func(t formats.Table) bool {
+		return t == formats.CustodyTransactions || t == formats.CustodyBalances
 	}
 	objs := ld.plan.byPlatform[id]
 	g, gctx := errgroup.WithContext(ctx)
 	for _, lf := range []struct {
-		l *loader
-		t formats.Table
-	}{{l, formats.CustodyTransactions}, {side, formats.LedgerTransactions}} {
+		l       *loader
+		custody bool
+	}{{l, true}, {side, false}} {
 		g.Go(func() error {
 			for _, f := range objs {
-				if f.loc.Table == lf.t {
+				if custody(f.loc.Table) == lf.custody {
 					if err := lf.l.load(gctx, f); err != nil {
 						return err
 					}
@@ -186,21 +193,7 @@ func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	merged := false
-	for _, f := range objs {
-		switch f.loc.Table {
-		case formats.CustodyTransactions:
-		case formats.LedgerTransactions:
-			if !merged {
-				l.merge(side)
-				merged = true
-			}
-		default:
-			if err := l.load(ctx, f); err != nil {
-				return nil, err
-			}
-		}
-	}
+	l.merge(side)
 	l.log.Debug("platform loaded", "platform", id, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
 	return &Loaded{PlatformInput: PlatformInput{Platform: l.p, Input: l.in}, Objects: l.objects, Rejections: l.rejects, Rows: l.rows}, nil
 }
@@ -291,7 +284,7 @@ func (l *loader) load(ctx context.Context, f found) error {
 // merge adds what another loader decoded (the ledger transactions) after
 // what this one holds.
 func (l *loader) merge(o *loader) {
-	l.p.AdoptLedger(o.p)
+	l.p.Adopt(o.p)
 	l.objects = append(l.objects, o.objects...)
 	l.rejects = append(l.rejects, o.rejects...)
 	for t, n := range o.rows {

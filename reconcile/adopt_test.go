@@ -3,6 +3,7 @@ package reconcile
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -10,10 +11,11 @@ import (
 	"github.com/recon-dev/recon/formats"
 )
 
-// TestAdoptLedger checks that decoding the ledger into a platform of its
-// own and adopting it gives the very platform appending it would have:
+// TestAdopt checks that decoding the ledger, its balances and the
+// registry into a platform of their own and adopting it gives the very
+// platform appending them would have:
 // the same names with the same ids, the same columns and objects.
-func TestAdoptLedger(t *testing.T) {
+func TestAdopt(t *testing.T) {
 	appendTable := func(p *Platform, tbl formats.Table, key string, buf *bytes.Buffer) {
 		obj := p.AddObject(key)
 		err := formats.Read(context.Background(), key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), formats.SchemaOf(tbl),
@@ -36,17 +38,38 @@ func TestAdoptLedger(t *testing.T) {
 		split := rng.IntN(len(ledger) + 1)
 
 		b, l1, l2 := encode(t, formats.CustodyTransactions, bank), encode(t, formats.LedgerTransactions, ledger[:split]), encode(t, formats.LedgerTransactions, ledger[split:])
+		// Balances and registry rows of the ledger's accounts and some new.
+		var lbal []formats.LedgerBalanceRow
+		var accts []formats.AccountRow
+		var loans []formats.LoanRow
+		for i, r := range ledger {
+			if rng.IntN(2) == 0 {
+				lbal = append(lbal, formats.LedgerBalanceRow{PlatformID: "P", AccountID: r.Payee, Closing: int64(i), Currency: r.Currency})
+				accts = append(accts, formats.AccountRow{PlatformID: "P", AccountID: fmt.Sprint("A-", i), Role: "investor", HolderID: r.Payer})
+				loans = append(loans, formats.LoanRow{PlatformID: "P", LoanID: fmt.Sprint("LN-", i%5), Borrower: r.Payee, Principal: 100, Currency: r.Currency})
+			}
+		}
+		lb, ac, ln := encode(t, formats.LedgerBalances, lbal), encode(t, formats.Accounts, accts), encode(t, formats.Loans, loans)
 
 		seq := NewPlatform("P")
 		appendTable(seq, formats.CustodyTransactions, "b.parquet", b)
 		appendTable(seq, formats.LedgerTransactions, "l1.parquet", l1)
 		appendTable(seq, formats.LedgerTransactions, "l2.parquet", l2)
+		appendTable(seq, formats.LedgerBalances, "lb.parquet", lb)
+		appendTable(seq, formats.Accounts, "ac.parquet", ac)
+		appendTable(seq, formats.Loans, "ln.parquet", ln)
 
 		adopted, side := NewPlatform("P"), NewPlatform("P")
 		appendTable(side, formats.LedgerTransactions, "l1.parquet", l1)
 		appendTable(side, formats.LedgerTransactions, "l2.parquet", l2)
+		appendTable(side, formats.LedgerBalances, "lb.parquet", lb)
+		appendTable(side, formats.Accounts, "ac.parquet", ac)
+		appendTable(side, formats.Loans, "ln.parquet", ln)
 		appendTable(adopted, formats.CustodyTransactions, "b.parquet", b)
-		adopted.AdoptLedger(side)
+		adopted.Adopt(side)
+		if !reflect.DeepEqual(seq.LBal, adopted.LBal) || !reflect.DeepEqual(seq.Acc, adopted.Acc) || !reflect.DeepEqual(seq.Loans, adopted.Loans) {
+			t.Fatalf("balances or registry differ:\n got %+v %+v %+v\nwant %+v %+v %+v", adopted.LBal, adopted.Acc, adopted.Loans, seq.LBal, seq.Acc, seq.Loans)
+		}
 
 		if want, got := seq.Names.names(), adopted.Names.names(); !reflect.DeepEqual(want, got) {
 			t.Fatalf("names:\n got %q\nwant %q", got, want)

@@ -417,20 +417,48 @@ func (p *Platform) AddObject(key string) int {
 	return len(p.Objects) - 1
 }
 
-// AdoptLedger takes over src's ledger transactions, which must be all src
-// holds, as if their objects had been appended to p after its own: src's
-// names are interned in p in src's order of ids (so p's ids are those
-// appending the objects would have given) and the id columns translated.
-// p must hold no ledger transactions yet; src is spent.
-func (p *Platform) AdoptLedger(src *Platform) {
-	if p.Ledger.N != 0 {
-		panic("reconcile: AdoptLedger onto a platform with ledger rows")
-	}
+// Adopt takes over every table src holds rows of, which p must hold no
+// rows of, as if their objects had been appended to p after its own:
+// src's names are interned in p in src's order of ids and the id columns
+// translated. src is spent.
+func (p *Platform) Adopt(src *Platform) {
 	ids := p.Names.InternAll(src.Names.strings())
-	t := src.Ledger
+	var cols [][]uint32
+	base := len(p.Objects)
+	take := func(what string, dstN, srcN int, sp spans, idCols ...[]uint32) bool {
+		if srcN == 0 {
+			return false
+		}
+		if dstN != 0 {
+			panic("reconcile: Adopt of " + what + " onto a platform holding some")
+		}
+		for i := range sp {
+			sp[i].Obj += base
+		}
+		cols = append(cols, idCols...)
+		return true
+	}
+	if t := &src.Ledger; take("ledger transactions", p.Ledger.N, t.N, t.Spans, t.Payer, t.Payee, t.Currency, t.Loan) {
+		p.Ledger = *t
+	}
+	if t := &src.Bank; take("custody transactions", p.Bank.N, t.N, t.Spans, t.Bank, t.Payer, t.Payee, t.Currency, t.Loan) {
+		p.Bank = *t
+	}
+	if c := &src.CBal; take("custody balances", p.CBal.N, c.N, c.Spans, c.Bank, c.Account, c.Currency) {
+		p.CBal = *c
+	}
+	if l := &src.LBal; take("ledger balances", p.LBal.N, l.N, l.Spans, l.Account, l.Currency) {
+		p.LBal = *l
+	}
+	if a := &src.Acc; take("accounts", p.Acc.N, a.N, a.Spans, a.Account, a.Holder) {
+		p.Acc = *a
+	}
+	if o := &src.Loans; take("loans", p.Loans.N, o.N, o.Spans, o.Loan, o.Borrower, o.Currency) {
+		p.Loans = *o
+	}
 	// The columns are translated at once; the rest of the load waits.
 	var wg sync.WaitGroup
-	for _, col := range [][]uint32{t.Payer, t.Payee, t.Currency, t.Loan} {
+	for _, col := range cols {
 		wg.Go(func() {
 			for i, v := range col {
 				col[i] = ids[v]
@@ -438,12 +466,7 @@ func (p *Platform) AdoptLedger(src *Platform) {
 		})
 	}
 	wg.Wait()
-	base := len(p.Objects)
 	p.Objects = append(p.Objects, src.Objects...)
-	for i := range t.Spans {
-		t.Spans[i].Obj += base
-	}
-	p.Ledger = t
 	*src = Platform{}
 }
 

@@ -511,6 +511,9 @@ func (c *pqCol) readPage(p parquet.Page, s *sink, cs *chunkState, row int64, rep
 // readDictPage decodes a dictionary-encoded page through the chunk's
 // converted dictionary.
 func (c *pqCol) readDictPage(idx []int32, defs []byte, n int, s *sink, cs *chunkState, row int64, report func(int64, error) bool) error {
+	if len(defs) == 0 && c.readDictFast(idx[:n], s, cs) {
+		return nil
+	}
 	j := 0
 	for i := range n {
 		var err error
@@ -552,6 +555,38 @@ func (c *pqCol) readDictPage(idx []int32, defs []byte, n int, s *sink, cs *chunk
 		}
 	}
 	return nil
+}
+
+// readDictFast reads a dictionary page without nulls whose entries are
+// all good, the common case, in bulk: each entry is checked once, then the
+// indexes (or enum codes) copied at once. It reports false, having added
+// nothing, when the page needs readDictPage's row-by-row way (a bad
+// entry, an index out of range, a column it does not cover).
+func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
+	if !cs.dictForm && (c.col.Type != Enum || c.col.Discard) {
+		return false
+	}
+	for _, k := range idx {
+		if uint(k) >= uint(cs.pv.n) {
+			return false
+		}
+		if cs.state[k] != entryGood {
+			if cs.state[k] == entryUnknown {
+				cs.entry(c, s, int(k))
+			}
+			if cs.state[k] != entryGood {
+				return false
+			}
+		}
+	}
+	if cs.dictForm {
+		s.out.Idx = append(s.out.Idx, idx...)
+		return true
+	}
+	for _, k := range idx {
+		s.out.Int = append(s.out.Int, cs.val[k])
+	}
+	return true
 }
 
 // readPlainFast decodes a plain page in bulk where the column's type

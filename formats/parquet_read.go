@@ -370,11 +370,11 @@ func (c *pqCol) readChunk(ctx context.Context, cc parquet.ColumnChunk, s *sink, 
 // entry is checked and converted once, however many rows use it.
 type chunkState struct {
 	dict     parquet.Dictionary
-	pv       pageValues // the dictionary's values
-	state    []uint8    // per entry: 0 not yet converted, 1 good, 2 bad
+	pv       pageValues    // the dictionary's values
+	state    []uint8       // per entry: 0 not yet converted, 1 good, 2 bad
 	val      []int64       // per good entry: enum code or converted number
 	err      map[int]error // per bad entry
-	dictForm bool       // the column is being handed out in dictionary form
+	dictForm bool          // the column is being handed out in dictionary form
 }
 
 const (

@@ -138,7 +138,11 @@ func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result
 		},
 	}
 	runs := make([]*run, len(phases))
-	err := parallelFor(ctx, opt.Workers, len(phases), func(k int) error {
+	concurrent := 1
+	if opt.Workers > 1 {
+		concurrent = len(phases) // all at once: the slowest is the critical path
+	}
+	err := parallelFor(ctx, concurrent, len(phases), func(k int) error {
 		runs[k] = &run{p: p, opt: opt, loc: opt.Location, dayr: newDayer(opt.Location), reg: r.reg, rules: opt.Flows}
 		return phases[k](runs[k])
 	})

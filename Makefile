@@ -10,6 +10,8 @@ FUZZTIME  ?= 20s
 FUZZMINIMIZE ?= 20x
 BENCH_ROWS ?= 10000000
 BENCH_RUNS ?= 3
+# BENCH_ARGS: more bench flags, e.g. -duckdb=false -recon-args="--memory-limit 4GiB"
+BENCH_ARGS ?=
 
 .PHONY: all build demo test test-short lint fmt vet staticcheck tidy-check minio bench bench-go fuzz clean
 
@@ -62,7 +64,7 @@ minio:
 ## a generated store of BENCH_ROWS transactions a side (cached in
 ## .cache/bench); the last line reads ratio_time=R ratio_rss=M rows=N
 bench: build bench-go
-	cd bench && CGO_ENABLED=1 $(GO) run . -recon ../$(BIN) -rows $(BENCH_ROWS) -runs $(BENCH_RUNS)
+	cd bench && CGO_ENABLED=1 $(GO) run . -recon ../$(BIN) -rows $(BENCH_ROWS) -runs $(BENCH_RUNS) $(BENCH_ARGS)
 
 ## bench-go: the Go benchmarks of the hot paths
 bench-go:

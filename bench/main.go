@@ -47,6 +47,7 @@ func benchMain() error {
 	cache := flag.String("cache", "../.cache/bench", "where generated stores are kept between runs")
 	threads := flag.Int("threads", 2, "DuckDB threads and recon workers")
 	extra := flag.String("recon-args", "", "extra arguments for recon run, space-separated")
+	withDuck := flag.Bool("duckdb", true, "run DuckDB too (false: recon alone, for sizes DuckDB is not compared at)")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -75,6 +76,9 @@ func benchMain() error {
 		}
 		rs = append(rs, m)
 		fmt.Printf("run %d recon  %7.2f s  %6d MiB\n", i+1, m.wall.Seconds(), m.rssKiB/1024)
+		if !*withDuck {
+			continue
+		}
 		m, err = measureCmd(ctx, self, "duckdb", "-root", root, "-out", duckOut, "-threads", fmt.Sprint(*threads))
 		if err != nil {
 			return fmt.Errorf("duckdb: %w", err)
@@ -84,6 +88,15 @@ func benchMain() error {
 	}
 	if reconCounts, err = readReconCounts(root); err != nil {
 		return err
+	}
+	if !*withDuck {
+		mr := median(rs)
+		fmt.Printf("\nrecon  median %.2f s, peak RSS %d MiB\n", mr.wall.Seconds(), maxRSS(rs)/1024)
+		for _, k := range comparable {
+			fmt.Printf("  %-26s recon %8d\n", k, reconCounts[k])
+		}
+		fmt.Printf("recon_time=%.3f recon_rss_mib=%d rows=%d\n", mr.wall.Seconds(), maxRSS(rs)/1024, *rows)
+		return nil
 	}
 	if duckCounts, err = readDuckCounts(duckOut); err != nil {
 		return err

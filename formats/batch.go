@@ -1,5 +1,7 @@
 package formats
 
+import "slices"
+
 // Strings is a column of byte strings in one arena: value i is
 // Bytes[Offsets[i]:Offsets[i+1]]. The zero value is an empty column. It holds
 // no pointers per value, so the garbage collector never scans it.
@@ -38,6 +40,24 @@ func (s *Strings) AppendString(v string) {
 	}
 	s.Bytes = append(s.Bytes, v...)
 	s.Offsets = append(s.Offsets, uint32(len(s.Bytes)))
+}
+
+// appendRun adds the first n values of another arena, value k being
+// bytes[offsets[k]:offsets[k+1]]: one copy of their bytes, the offsets
+// moved to this arena.
+func (s *Strings) appendRun(bytes []byte, offsets []uint32, n int) {
+	if len(s.Offsets) == 0 {
+		s.Offsets = append(s.Offsets, 0)
+	}
+	if n == 0 {
+		return
+	}
+	first, base := offsets[0], uint32(len(s.Bytes))
+	s.Bytes = append(s.Bytes, bytes[first:offsets[n]]...)
+	s.Offsets = slices.Grow(s.Offsets, n)
+	for _, o := range offsets[1 : n+1] {
+		s.Offsets = append(s.Offsets, base+o-first)
+	}
 }
 
 // Reset empties the column, keeping its memory.

@@ -409,22 +409,10 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 		// The column is still empty in this batch: hand it out as the
 		// dictionary and indexes.
 		cs.dictForm = true
-		s.out.Dict = &Strings{Offsets: []uint32{0}}
-		if pv.n > 0 {
-			s.out.Dict = copyStrings(pv.bytes, pv.offsets[:pv.n+1])
-		}
+		s.out.Dict = &Strings{}
+		s.out.Dict.appendRun(pv.bytes, pv.offsets, pv.n)
 	}
 	return nil
-}
-
-// copyStrings copies the values bytes[offsets[k]:offsets[k+1]] at once.
-func copyStrings(bytes []byte, offsets []uint32) *Strings {
-	base := offsets[0]
-	out := &Strings{Offsets: make([]uint32, len(offsets)), Bytes: slices.Clone(bytes[base:offsets[len(offsets)-1]])}
-	for k, o := range offsets {
-		out.Offsets[k] = o - base
-	}
-	return out
 }
 
 // entry converts dictionary entry k once.
@@ -613,11 +601,7 @@ func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n int, s *sink, row i
 					return true
 				}
 			}
-			base := uint32(len(out.Bytes))
-			out.Bytes = append(out.Bytes, pv.bytes[first:last]...)
-			for _, o := range pv.offsets[1 : n+1] {
-				out.Offsets = append(out.Offsets, base+o-first)
-			}
+			out.appendRun(pv.bytes, pv.offsets, n)
 			return true
 		}
 		j := 0

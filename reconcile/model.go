@@ -81,31 +81,25 @@ func (d *Dict) Intern(name []byte) uint32 {
 
 // intern is Intern with the name's hash.
 func (d *Dict) intern(name []byte, h uint64) uint32 {
-	tag := uint32(h >> 32)
-	mask := uint64(len(d.slots) - 1)
-	for s := d.home(tag); ; s = (s + 1) & mask {
-		e := &d.slots[s]
-		if e.id1 == 0 {
-			return d.add(name, tag, s)
-		}
-		if e.tag == tag && bytes.Equal(d.arena[e.off:e.off+e.n], name) {
-			return e.id1 - 1
-		}
+	s, id, ok := d.lookup(name, h)
+	if ok {
+		return id
 	}
+	return d.add(name, uint32(h>>32), s)
 }
 
-// find is the lookup of intern without the adding: ok is false when name
-// is new.
-func (d *Dict) find(name []byte, h uint64) (id uint32, ok bool) {
+// lookup finds name (whose hash is h): its id, or, when it is new, the
+// empty slot it would go in.
+func (d *Dict) lookup(name []byte, h uint64) (slot uint64, id uint32, ok bool) {
 	tag := uint32(h >> 32)
 	mask := uint64(len(d.slots) - 1)
 	for s := d.home(tag); ; s = (s + 1) & mask {
 		e := &d.slots[s]
 		if e.id1 == 0 {
-			return 0, false
+			return s, 0, false
 		}
 		if e.tag == tag && bytes.Equal(d.arena[e.off:e.off+e.n], name) {
-			return e.id1 - 1, true
+			return s, e.id1 - 1, true
 		}
 	}
 }
@@ -163,7 +157,8 @@ func (d *Dict) grow(bits uint) {
 // Find returns the id of name if interned.
 func (d *Dict) Find(name string) (uint32, bool) {
 	b := bytesOf(name)
-	return d.find(b, xxhash.Sum64(b))
+	_, id, ok := d.lookup(b, xxhash.Sum64(b))
+	return id, ok
 }
 
 // Name returns the name of id, a view of the arena.

@@ -274,14 +274,12 @@ func (r *run) roleText(id uint32) string {
 func (r *run) flowsToCheck(ctx context.Context) ([]bool, error) {
 	B := &r.p.Bank
 	check := make([]bool, B.N)
-	chunk := 2 * partitionTarget(r.opt)
-	err := parallelFor(ctx, r.opt.Workers, (B.N+chunk-1)/chunk, func(c int) error {
-		for i := c * chunk; i < min(B.N, (c+1)*chunk); i++ {
+	err := r.parallelRows(ctx, B.N, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
 			if B.Status[i] == formats.StatusSuccess && B.Kind[i] != formats.KindFee {
 				check[i] = !r.allowedSilently(i)
 			}
 		}
-		return nil
 	})
 	return check, err
 }

@@ -158,15 +158,13 @@ func (r *run) matchByReference(ctx context.Context, m *matching) error {
 	// ledger row, or its own would have joined the group).
 	// Chunks of ledger rows go to the workers: a pair's rows are its own.
 	L, B := &p.Ledger, &p.Bank
-	chunk := 2 * partitionTarget(r.opt)
-	return parallelFor(ctx, r.opt.Workers, (L.N+chunk-1)/chunk, func(c int) error {
-		for l := c * chunk; l < min(L.N, (c+1)*chunk); l++ {
+	return r.parallelRows(ctx, L.N, func(lo, hi int) {
+		for l := lo; l < hi; l++ {
 			b := m.lMatch[l]
 			if b >= 0 && m.lOut[l] == outRef && !bytes.Equal(L.ID.At(l), B.Ref.At(int(b))) {
 				m.lOut[l], m.bOut[b], m.lMatch[l] = outNone, outNone, -1
 			}
 		}
-		return nil
 	})
 }
 

@@ -43,6 +43,17 @@ func parallelFor(ctx context.Context, workers, n int, fn func(i int) error) erro
 	return ctx.Err() // the caller's context: the group's ends with Wait
 }
 
+// parallelRows runs fn over rows [0, n) in chunks of twice the partition
+// size, on the run's workers: for passes whose rows are independent and
+// whose results go to per-row slots.
+func (r *run) parallelRows(ctx context.Context, n int, fn func(lo, hi int)) error {
+	chunk := 2 * partitionTarget(r.opt)
+	return parallelFor(ctx, r.opt.Workers, (n+chunk-1)/chunk, func(c int) error {
+		fn(c*chunk, min(n, (c+1)*chunk))
+		return nil
+	})
+}
+
 // defaultPartitionRows is the rows a partition aims at: some tens of
 // thousands, so that its sort and join stay in cache, while small
 // platforms are not cut into slivers.

@@ -143,7 +143,9 @@ func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result
 		concurrent = len(phases) // all at once: the slowest is the critical path
 	}
 	err := parallelFor(ctx, concurrent, len(phases), func(k int) error {
-		runs[k] = &run{p: p, opt: opt, loc: opt.Location, dayr: newDayer(opt.Location), reg: r.reg, rules: opt.Flows}
+		pr := *r // the phase's own run: its own exceptions and day cache
+		pr.dayr = newDayer(opt.Location)
+		runs[k] = &pr
 		return phases[k](runs[k])
 	})
 	if err != nil {

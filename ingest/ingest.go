@@ -116,10 +116,10 @@ func (p *Plan) SizeBytes(platform string) int64 {
 }
 
 // Loader decodes platforms one after another. The platform a Load
-// returns is the caller's: the loader keeps no reference to it, so a
-// worker's finished platform is freed while the next one loads (two
-// platforms held by one worker would break the memory budget). Not safe
-// for concurrent use.
+// returns is the caller's: the loader keeps no reference to it unless the
+// caller hands it back with Recycle, for the next Load to fill its
+// columns (one platform's memory, never two). Not safe for concurrent
+// use.
 type Loader struct {
 	st    store.Store
 	plan  *Plan
@@ -281,8 +281,8 @@ func (l *loader) load(ctx context.Context, f found) error {
 	return nil
 }
 
-// merge adds what another loader decoded (the ledger transactions) after
-// what this one holds.
+// merge adds what another loader decoded (the ledger's tables and the
+// registry) after what this one holds.
 func (l *loader) merge(o *loader) {
 	l.p.Adopt(o.p)
 	l.objects = append(l.objects, o.objects...)

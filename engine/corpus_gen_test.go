@@ -198,18 +198,11 @@ func arrowFile(t testing.TB, n int, fields []arrowField, opts ...ipc.Option) []b
 	}
 	rec := bld.NewRecordBatch()
 	defer rec.Release()
-	var buf bytes.Buffer
-	w, err := ipc.NewFileWriter(&buf, append([]ipc.Option{ipc.WithSchema(schema), ipc.WithAllocator(mem)}, opts...)...)
+	data, err := formatstest.ArrowFile(rec, append([]ipc.Option{ipc.WithAllocator(mem)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return data
 }
 
 // Row types of other writers' files: right column names, wrong types.

@@ -19,6 +19,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/recon-dev/recon/formats/formatstest"
 )
 
 // fuzzMaxInput caps fuzz inputs: larger ones are skipped. The committed
@@ -153,18 +155,11 @@ func arrowSeeds(f *testing.F) {
 	bld.Field(4).(*array.LargeStringBuilder).Append("CNY")
 	rec := bld.NewRecordBatch()
 	defer rec.Release()
-	var buf bytes.Buffer
-	w, err := ipc.NewFileWriter(&buf, ipc.WithSchema(schema), ipc.WithAllocator(mem))
+	data, err := formatstest.ArrowFile(rec, ipc.WithAllocator(mem))
 	if err != nil {
 		f.Fatal(err)
 	}
-	if err := w.Write(rec); err != nil {
-		f.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		f.Fatal(err)
-	}
-	f.Add(buf.Bytes(), uint8(LedgerBalances))
+	f.Add(data, uint8(LedgerBalances))
 }
 
 // fuzzRead reads data as an object of table (taken modulo the tables) and

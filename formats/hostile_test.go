@@ -81,18 +81,11 @@ func hostileArrow(t testing.TB, opts ...ipc.Option) []byte {
 	}
 	rec := bld.NewRecordBatch()
 	defer rec.Release()
-	var buf bytes.Buffer
-	w, err := ipc.NewFileWriter(&buf, append([]ipc.Option{ipc.WithSchema(schema), ipc.WithAllocator(mem)}, opts...)...)
+	data, err := formatstest.ArrowFile(rec, append([]ipc.Option{ipc.WithAllocator(mem)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return data
 }
 
 // TestHostileInputs reads files built to make a reader allocate by a

@@ -59,18 +59,11 @@ func limitsArrow(t *testing.T, n, idBytes int) []byte {
 	}
 	rec := bld.NewRecordBatch()
 	defer rec.Release()
-	var buf bytes.Buffer
-	w, err := ipc.NewFileWriter(&buf, ipc.WithSchema(schema), ipc.WithAllocator(mem))
+	data, err := formatstest.ArrowFile(rec, ipc.WithAllocator(mem))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return data
 }
 
 // largestChunk returns the name and stated decompressed size of the

@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/recon-dev/recon/formats/formatstest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -196,24 +198,17 @@ func TestArrowRoundTrip(t *testing.T) {
 	bld.Field(9).(*array.Float64Builder).AppendValues([]float64{1, 2}, nil)
 	rec := bld.NewRecordBatch()
 	defer rec.Release()
-	var buf bytes.Buffer
-	w, err := ipc.NewFileWriter(&buf, ipc.WithSchema(schema), ipc.WithAllocator(mem))
+	data, err := formatstest.ArrowFile(rec, ipc.WithAllocator(mem))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
 	// 12.340 at scale 2 is 1234; 0.005 has a third non-zero decimal.
-	_, err = readAll(t, "l.arrow", buf.Bytes(), LedgerTransactions, 2)
+	_, err = readAll(t, "l.arrow", data, LedgerTransactions, 2)
 	var fe *Error
 	if !errors.Is(err, ErrTooPrecise) || !errors.As(err, &fe) || fe.Row != 2 || fe.Column != "amount" {
 		t.Fatalf("arrow scale 2: %v", err)
 	}
-	b, err := readAll(t, "l.arrow", buf.Bytes(), LedgerTransactions, 3)
+	b, err := readAll(t, "l.arrow", data, LedgerTransactions, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,9 @@ import (
 	"fmt"
 	"hash/crc32"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -200,6 +203,23 @@ func fbField(data []byte, t, i int) int {
 }
 
 func fbDeref(data []byte, pos int) int { return pos + int(binary.LittleEndian.Uint32(data[pos:])) }
+
+// ArrowFile writes one record batch as an Arrow IPC file; opts go to the
+// writer after its schema (an allocator, dictionary deltas, ...).
+func ArrowFile(rec arrow.RecordBatch, opts ...ipc.Option) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := ipc.NewFileWriter(&buf, append([]ipc.Option{ipc.WithSchema(rec.Schema())}, opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Write(rec); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
 
 // ArrowDropDictionaries returns a copy of an Arrow IPC file whose footer
 // lists no dictionary batches: the schema still says a column is

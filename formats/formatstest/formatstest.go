@@ -243,32 +243,10 @@ func ArrowDropDictionaries(data []byte) ([]byte, error) {
 // record batch says it has n rows (its buffers unchanged).
 func ArrowSetBatchLength(data []byte, n int64) ([]byte, error) {
 	out := bytes.Clone(data)
-	fb, err := arrowFooter(out)
+	rb, _, err := firstRecordBatch(out)
 	if err != nil {
 		return nil, err
 	}
-	root := fbDeref(out, fb)
-	f := fbField(out, root, 3) // Footer.recordBatches
-	if f == 0 {
-		return nil, errors.New("formatstest: the file has no record batches")
-	}
-	vec := fbDeref(out, f)
-	if binary.LittleEndian.Uint32(out[vec:]) == 0 {
-		return nil, errors.New("formatstest: the file has no record batches")
-	}
-	block := vec + 4 // Block: offset int64, metaDataLength int32, pad, bodyLength int64
-	msgAt := int(binary.LittleEndian.Uint64(out[block:]))
-	// An encapsulated message: 0xFFFFFFFF, int32 length, then the Message.
-	msg := msgAt + 8
-	if binary.LittleEndian.Uint32(out[msgAt:]) != 0xFFFFFFFF {
-		msg = msgAt + 4 // legacy format without the continuation marker
-	}
-	mroot := fbDeref(out, msg)
-	h := fbField(out, mroot, 2) // Message.header
-	if h == 0 {
-		return nil, errors.New("formatstest: message without a header")
-	}
-	rb := fbDeref(out, h)
 	lf := fbField(out, rb, 0) // RecordBatch.length
 	if lf == 0 {
 		return nil, errors.New("formatstest: the record batch states no length")
@@ -282,23 +260,11 @@ func ArrowSetBatchLength(data []byte, n int64) ([]byte, error) {
 // that it decompresses to n bytes (the int64 before its compressed bytes).
 func ArrowSetBufferClaim(data []byte, i int, n int64) ([]byte, error) {
 	out := bytes.Clone(data)
-	fb, err := arrowFooter(out)
+	rb, body, err := firstRecordBatch(out)
 	if err != nil {
 		return nil, err
 	}
-	root := fbDeref(out, fb)
-	f := fbField(out, root, 3) // Footer.recordBatches
-	if f == 0 {
-		return nil, errors.New("formatstest: the file has no record batches")
-	}
-	block := fbDeref(out, f) + 4
-	msgAt := int(binary.LittleEndian.Uint64(out[block:]))
-	metaLen := int(binary.LittleEndian.Uint32(out[block+8:]))
-	body := msgAt + metaLen
-	msg := msgAt + 8
-	mroot := fbDeref(out, msg)
-	rb := fbDeref(out, fbField(out, mroot, 2)) // Message.header: the RecordBatch
-	if fbField(out, rb, 3) == 0 {              // RecordBatch.compression
+	if fbField(out, rb, 3) == 0 { // RecordBatch.compression
 		return nil, errors.New("formatstest: the record batch is not compressed")
 	}
 	bf := fbField(out, rb, 2) // RecordBatch.buffers: structs of offset, length
@@ -313,6 +279,37 @@ func ArrowSetBufferClaim(data []byte, i int, n int64) ([]byte, error) {
 	}
 	binary.LittleEndian.PutUint64(out[body+off:], uint64(n))
 	return out, nil
+}
+
+// firstRecordBatch finds the first record batch an Arrow IPC file's
+// footer lists: where its RecordBatch table is, and where its body starts.
+func firstRecordBatch(data []byte) (rb, body int, err error) {
+	fb, err := arrowFooter(data)
+	if err != nil {
+		return 0, 0, err
+	}
+	root := fbDeref(data, fb)
+	f := fbField(data, root, 3) // Footer.recordBatches
+	if f == 0 {
+		return 0, 0, errors.New("formatstest: the file has no record batches")
+	}
+	vec := fbDeref(data, f)
+	if binary.LittleEndian.Uint32(data[vec:]) == 0 {
+		return 0, 0, errors.New("formatstest: the file has no record batches")
+	}
+	block := vec + 4 // Block: offset int64, metaDataLength int32, pad, bodyLength int64
+	msgAt := int(binary.LittleEndian.Uint64(data[block:]))
+	body = msgAt + int(binary.LittleEndian.Uint32(data[block+8:]))
+	// An encapsulated message: 0xFFFFFFFF, int32 length, then the Message.
+	msg := msgAt + 8
+	if binary.LittleEndian.Uint32(data[msgAt:]) != 0xFFFFFFFF {
+		msg = msgAt + 4 // legacy format without the continuation marker
+	}
+	h := fbField(data, fbDeref(data, msg), 2) // Message.header
+	if h == 0 {
+		return 0, 0, errors.New("formatstest: message without a header")
+	}
+	return fbDeref(data, h), body, nil
 }
 
 // PatchFooter returns a copy of a Parquet file whose footer edit changed,

@@ -512,9 +512,9 @@ func (c *converter) segments(s *sourced, account string) error {
 		}
 		var ok bool
 		if e.Credit {
-			net[d], ok = addChecked(net[d], e.AmountMinor)
+			net[d], ok = money.AddInt64(net[d], e.AmountMinor)
 		} else {
-			net[d], ok = addChecked(net[d], -e.AmountMinor)
+			net[d], ok = money.AddInt64(net[d], -e.AmountMinor)
 		}
 		if !ok {
 			return &FileError{File: s.file, Line: e.Line, Err: fmt.Errorf("the entries of %s overflow", d)}
@@ -550,15 +550,6 @@ func (c *converter) segments(s *sourced, account string) error {
 			st.Account, ccy, plural(len(days), "earlier day"), last, listed(derived[:min(len(derived), 5)], len(derived)), last)
 	}
 	return nil
-}
-
-// addChecked returns a+b, reporting int64 overflow.
-func addChecked(a, b int64) (int64, bool) {
-	s := a + b
-	if (b > 0 && s < a) || (b < 0 && s > a) {
-		return 0, false
-	}
-	return s, true
 }
 
 func joinDates(ds []statement.Date) string {

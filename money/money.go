@@ -69,6 +69,25 @@ func Sub(a, b int64) (int64, error) {
 	return Add(a, -b)
 }
 
+// AddInt64 returns a+b, reporting overflow of int64 only: for sums that
+// may pass through values outside DECIMAL(18) (a statement's credits, say)
+// before the result is checked.
+func AddInt64(a, b int64) (int64, bool) {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		return 0, false
+	}
+	return s, true
+}
+
+// SubInt64 returns a-b, reporting overflow of int64 only.
+func SubInt64(a, b int64) (int64, bool) {
+	if (b < 0 && a > math.MaxInt64+b) || (b > 0 && a < math.MinInt64+b) {
+		return 0, false
+	}
+	return a - b, true
+}
+
 // Rescale converts an unscaled integer at scale from to scale to. Going up
 // multiplies (overflow checked); going down requires the dropped digits to
 // be zero, else ErrTooPrecise.

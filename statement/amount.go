@@ -86,15 +86,6 @@ func allDigits(s string) bool {
 	return true
 }
 
-// addChecked returns a+b, reporting int64 overflow.
-func addChecked(a, b int64) (int64, bool) {
-	s := a + b
-	if (b > 0 && s < a) || (b < 0 && s > a) {
-		return 0, false
-	}
-	return s, true
-}
-
 // wrapAmount marks an amount detail error as ErrAmount.
 func wrapAmount(err error) error {
 	return fmt.Errorf("%w: %v", ErrAmount, err)

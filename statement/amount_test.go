@@ -57,28 +57,3 @@ func TestParseAmount(t *testing.T) {
 		}
 	}
 }
-
-func TestCheckedArithmetic(t *testing.T) {
-	tests := []struct {
-		a, b  int64
-		add   int64
-		addOK bool
-		sub   int64
-		subOK bool
-	}{
-		{1, 2, 3, true, -1, true},
-		{math.MaxInt64, 1, 0, false, math.MaxInt64 - 1, true},
-		{math.MinInt64, -1, 0, false, math.MinInt64 + 1, true},
-		{0, math.MinInt64, math.MinInt64, true, 0, false},
-		{-1, math.MinInt64, 0, false, math.MaxInt64, true},
-		{math.MaxInt64, -1, math.MaxInt64 - 1, true, 0, false},
-	}
-	for _, tt := range tests {
-		if got, ok := addChecked(tt.a, tt.b); got != tt.add || ok != tt.addOK {
-			t.Errorf("addChecked(%d, %d) = %d, %v; want %d, %v", tt.a, tt.b, got, ok, tt.add, tt.addOK)
-		}
-		if got, ok := subChecked(tt.a, tt.b); got != tt.sub || ok != tt.subOK {
-			t.Errorf("subChecked(%d, %d) = %d, %v; want %d, %v", tt.a, tt.b, got, ok, tt.sub, tt.subOK)
-		}
-	}
-}

@@ -3,6 +3,8 @@ package statement
 import (
 	"fmt"
 	"sort"
+
+	"github.com/recon-dev/recon/money"
 )
 
 // Problem kinds reported by Check.
@@ -99,15 +101,15 @@ func checkBalance(i int, st *Statement) []Problem {
 		}
 		var ok bool
 		if e.Credit {
-			credits, ok = addChecked(credits, e.AmountMinor)
+			credits, ok = money.AddInt64(credits, e.AmountMinor)
 		} else {
-			debits, ok = addChecked(debits, e.AmountMinor)
+			debits, ok = money.AddInt64(debits, e.AmountMinor)
 		}
 		overflow = overflow || !ok
 	}
-	computed, ok1 := addChecked(st.Opening.AmountMinor, credits)
-	computed, ok2 := subChecked(computed, debits)
-	diff, ok3 := subChecked(st.Closing.AmountMinor, computed)
+	computed, ok1 := money.AddInt64(st.Opening.AmountMinor, credits)
+	computed, ok2 := money.SubInt64(computed, debits)
+	diff, ok3 := money.SubInt64(st.Closing.AmountMinor, computed)
 	if overflow || !ok1 || !ok2 || !ok3 {
 		return append(out, problem(ProblemBalance, 0, "sums overflow int64: cannot check"))
 	}
@@ -126,7 +128,7 @@ func checkChain(i int, a *Statement, j int, b *Statement) (Problem, bool) {
 	if a.Closing.Kind == "" || b.Opening.Kind == "" || a.Closing.Currency != b.Opening.Currency {
 		return Problem{}, false
 	}
-	diff, ok := subChecked(b.Opening.AmountMinor, a.Closing.AmountMinor)
+	diff, ok := money.SubInt64(b.Opening.AmountMinor, a.Closing.AmountMinor)
 	if ok && diff == 0 {
 		return Problem{}, false
 	}

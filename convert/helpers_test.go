@@ -31,7 +31,8 @@ func mustZone(name string) *time.Location {
 }
 
 // sampleFiles returns the samples of kind ("camt053", "mt940") ending in
-// ext, skipping the test when the samples are not there.
+// ext, failing the test when the samples are not there (they are in the
+// repository).
 func sampleFiles(tb testing.TB, kind, ext string) []string {
 	tb.Helper()
 	dir := filepath.Join(samplesDir, kind)
@@ -54,7 +55,7 @@ func allSamples(tb testing.TB) []string {
 	return append(sampleFiles(tb, "camt053", ".xml"), sampleFiles(tb, "mt940", ".sta")...)
 }
 
-// samplePath returns one sample ("mt940/citi.sta"), skipping if absent.
+// samplePath returns one sample ("mt940/citi.sta"), failing if absent.
 func samplePath(tb testing.TB, rel string) string {
 	tb.Helper()
 	p := filepath.Join(samplesDir, filepath.FromSlash(rel))

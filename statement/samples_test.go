@@ -18,7 +18,8 @@ const samplesDir = "testdata/samples"
 var testOpt = Options{Scale: 2}
 
 // sampleFiles returns the sample files of kind ("camt053" or "mt940") with
-// the given extension, skipping the test if the samples are absent.
+// the given extension, failing the test if the samples are absent (they
+// are in the repository).
 func sampleFiles(tb testing.TB, kind, ext string) []string {
 	tb.Helper()
 	dir := filepath.Join(samplesDir, kind)
@@ -36,7 +37,7 @@ func sampleFiles(tb testing.TB, kind, ext string) []string {
 	return files
 }
 
-// samplePath returns the path of one sample, skipping if absent.
+// samplePath returns the path of one sample, failing if absent.
 func samplePath(tb testing.TB, kind, name string) string {
 	tb.Helper()
 	p := filepath.Join(samplesDir, kind, name)

@@ -90,11 +90,3 @@ func allDigits(s string) bool {
 func wrapAmount(err error) error {
 	return fmt.Errorf("%w: %v", ErrAmount, err)
 }
-
-// subChecked returns a-b, reporting int64 overflow.
-func subChecked(a, b int64) (int64, bool) {
-	if (b < 0 && a > math.MaxInt64+b) || (b > 0 && a < math.MinInt64+b) {
-		return 0, false
-	}
-	return a - b, true
-}

@@ -2,6 +2,7 @@ package formats
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -110,5 +111,29 @@ func TestDictionaryAndFallbackPages(t *testing.T) {
 				t.Fatalf("asInt %v row %d:\n got %s\nwant %s", asInt, i, got, want)
 			}
 		}
+	}
+}
+
+// TestDictionaryBadEntry reads a dictionary-encoded account column one of
+// whose entries is not UTF-8: the error names the first row that uses it,
+// not the entry's place in the dictionary, and the column.
+func TestDictionaryBadEntry(t *testing.T) {
+	var rows []LedgerTxnRow
+	for i := range 40 {
+		payer := fmt.Sprintf("inv-%d", i%7)
+		if i == 12 || i == 30 {
+			payer = "inv-\xff"
+		}
+		rows = append(rows, LedgerTxnRow{PlatformID: "P1", TxnID: fmt.Sprint("t-", i), Payer: payer, Payee: "bor-1",
+			Amount: 100, Currency: "CNY", Kind: "bid", Status: "success", BookedAt: 1_700_000_000_000_000})
+	}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, LedgerTransactions, 2, "test", rows); err != nil {
+		t.Fatal(err)
+	}
+	_, err := readAll(t, "d.parquet", buf.Bytes(), LedgerTransactions, 2)
+	var fe *Error
+	if !errors.As(err, &fe) || !errors.Is(err, ErrBadUTF8) || fe.Row != 13 || fe.Column != "payer_account" {
+		t.Fatalf("got %v, want a bad UTF-8 error at row 13 of payer_account", err)
 	}
 }

@@ -375,6 +375,7 @@ type chunkState struct {
 	val      []int64       // per good entry: enum code or converted number
 	err      map[int]error // per bad entry
 	dictForm bool          // the column is being handed out in dictionary form
+	allGood  bool          // dictForm, and every entry is checked and good
 }
 
 const (
@@ -391,7 +392,7 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 	if cs.dictForm {
 		// A second dictionary in one batch: hand out plain strings.
 		s.out.materialize()
-		cs.dictForm = false
+		cs.dictForm, cs.allGood = false, false
 	}
 	src := d.Page().Data()
 	pv, err := newPageValues(c.kind, &src)
@@ -400,7 +401,7 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 	}
 	// A dictionary may hold most of a row group's values: the per-entry
 	// state is reused from the last one, and errors (rare) kept apart.
-	cs.dict, cs.pv = d, pv
+	cs.dict, cs.pv, cs.allGood = d, pv, false
 	cs.state = slices.Grow(cs.state[:0], pv.n)[:pv.n]
 	clear(cs.state)
 	cs.val = slices.Grow(cs.val[:0], pv.n)[:pv.n]
@@ -411,8 +412,32 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 		cs.dictForm = true
 		s.out.Dict = &Strings{}
 		s.out.Dict.appendRun(pv.bytes, pv.offsets, pv.n)
+		cs.checkAll(c, s)
 	}
 	return nil
+}
+
+// checkAll checks every entry of a dictionary handed out in dictionary
+// form at once, in order, rather than each as a row first uses it: such a
+// dictionary can hold most of a row group's values, and its entries are
+// then read in order rather than at random. A bad entry is still reported
+// only at the rows that use it.
+func (cs *chunkState) checkAll(c *pqCol, s *sink) {
+	pv := &cs.pv
+	ascii := isASCII(pv.bytes[pv.offsets[0]:pv.offsets[pv.n]])
+	good := true
+	for k := range pv.n {
+		if err := s.checkText(pv.bytes[pv.offsets[k]:pv.offsets[k+1]], ascii); err != nil {
+			if cs.err == nil {
+				cs.err = map[int]error{}
+			}
+			cs.state[k], cs.err[k] = entryBad, err
+			good = false
+			continue
+		}
+		cs.state[k] = entryGood
+	}
+	cs.allGood = good
 }
 
 // entry converts dictionary entry k once.
@@ -468,7 +493,7 @@ func (c *pqCol) readPage(p parquet.Page, s *sink, cs *chunkState, row int64, rep
 	if cs.dictForm {
 		// A plain page after dictionary pages (a writer's fallback).
 		s.out.materialize()
-		cs.dictForm = false
+		cs.dictForm, cs.allGood = false, false
 	}
 	pv, err := newPageValues(c.kind, &data)
 	if err != nil {
@@ -553,6 +578,16 @@ func (c *pqCol) readDictPage(idx []int32, defs []byte, n int, s *sink, cs *chunk
 func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 	if !cs.dictForm && (c.col.Type != Enum || c.col.Discard) {
 		return false
+	}
+	if cs.allGood {
+		n := uint(cs.pv.n)
+		for _, k := range idx {
+			if uint(k) >= n {
+				return false
+			}
+		}
+		s.out.Idx = append(s.out.Idx, idx...)
+		return true
 	}
 	for _, k := range idx {
 		if uint(k) >= uint(cs.pv.n) {

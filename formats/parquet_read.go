@@ -192,7 +192,11 @@ func (b *Batch) reserveObject(cols []*pqCol, groups []format.RowGroup, size int6
 		if total <= 0 || total > maxExpansion*size || total >= 1<<32 {
 			continue
 		}
-		out.Str.Bytes = slices.Grow(out.Str.Bytes, int(total))
+		if cap(out.Str.Bytes)-len(out.Str.Bytes) < int(total) {
+			// With room to spare: the consumer's next object may be a
+			// little larger (see reconcile's Platform.Recycle).
+			out.Str.Bytes = slices.Grow(out.Str.Bytes, int(total+total/64))
+		}
 	}
 }
 
@@ -235,6 +239,9 @@ type pqCol struct {
 	maxDef byte
 	dec    decimalConv
 	tsUnit int64 // for timestamps: how many source units make a microsecond (negative: how many µs per unit)
+	// cs is the state of the chunk being read, kept from one row group to
+	// the next so that its per-entry arrays are not allocated again.
+	cs chunkState
 }
 
 func bindParquet(key string, f *parquet.File, s *Schema, opt ReadOptions) ([]*pqCol, error) {
@@ -345,7 +352,8 @@ func (c *pqCol) readChunk(ctx context.Context, cc parquet.ColumnChunk, s *sink, 
 	pages := cc.Pages()
 	defer pages.Close()
 	var row int64
-	cs := &chunkState{}
+	cs := &c.cs
+	cs.reset()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -383,6 +391,11 @@ const (
 	entryGood
 	entryBad
 )
+
+// reset readies the state for a new column chunk, keeping its arrays.
+func (cs *chunkState) reset() {
+	*cs = chunkState{state: cs.state[:0], val: cs.val[:0]}
+}
 
 // useDict switches the state to a page's dictionary.
 func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {

@@ -275,14 +275,25 @@ func (t *Txns) Key(i int) []byte {
 
 // grow makes room for n more rows.
 func (t *Txns) grow(n int) {
-	t.Payer, t.Payee, t.Currency, t.Loan = slices.Grow(t.Payer, n), slices.Grow(t.Payee, n), slices.Grow(t.Currency, n), slices.Grow(t.Loan, n)
-	t.Amount, t.Fee, t.BookedAt = slices.Grow(t.Amount, n), slices.Grow(t.Fee, n), slices.Grow(t.BookedAt, n)
-	t.Kind, t.Status = slices.Grow(t.Kind, n), slices.Grow(t.Status, n)
-	t.ID.Offsets = slices.Grow(t.ID.Offsets, n+1)
+	t.Payer, t.Payee, t.Currency, t.Loan = room(t.Payer, n), room(t.Payee, n), room(t.Currency, n), room(t.Loan, n)
+	t.Amount, t.Fee, t.BookedAt = room(t.Amount, n), room(t.Fee, n), room(t.BookedAt, n)
+	t.Kind, t.Status = room(t.Kind, n), room(t.Status, n)
+	t.ID.Offsets = room(t.ID.Offsets, n+1)
 	if t.Side == Bank {
-		t.Bank = slices.Grow(t.Bank, n)
-		t.Ref.Offsets = slices.Grow(t.Ref.Offsets, n+1)
+		t.Bank = room(t.Bank, n)
+		t.Ref.Offsets = room(t.Ref.Offsets, n+1)
 	}
+}
+
+// room makes room for n more elements, and for n/64 more when it must
+// allocate: a worker filling a recycled platform (Platform.Recycle) a few
+// rows larger than the last then does not allocate, zero and copy its
+// largest arrays again.
+func room[S ~[]E, E any](s S, n int) S {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	return slices.Grow(s, n+n/64)
 }
 
 func (t *Txns) truncate(n int) {

@@ -182,7 +182,7 @@ func (r *run) balances(ctx context.Context) error {
 		ledgerClosing.add([2]uint32{0, l.Currency[i]}, l.Account[i], l.Closing[i])
 	}
 
-	// Accounts of users, in a fixed order.
+	// Accounts of users.
 	var keys []acctKey
 	for _, sums := range []*denseSums{bankClosing, ledgerClosing} {
 		for g, gk := range sums.keys {
@@ -198,15 +198,13 @@ func (r *run) balances(ctx context.Context) error {
 			}
 		}
 	}
-	slices.SortFunc(keys, func(a, b acctKey) int {
-		if c := cmp.Compare(r.name(a.currency), r.name(b.currency)); c != 0 {
-			return c
-		}
-		return cmp.Compare(r.name(a.account), r.name(b.account))
-	})
+	// Totals per currency over every account; the accounts whose two
+	// closings differ (few) are then reported in order of currency and
+	// account name, and the totals in order of currency name.
 	bankTotal := map[uint32]*money.Sum{}
 	ledgerTotal := map[uint32]*money.Sum{}
 	var currencies []uint32
+	var differ []acctKey
 	for _, k := range keys {
 		bs, ls := bankClosing.get([2]uint32{0, k.currency}, k.account), ledgerClosing.get([2]uint32{0, k.currency}, k.account)
 		if bankTotal[k.currency] == nil {
@@ -219,11 +217,21 @@ func (r *run) balances(ctx context.Context) error {
 		if ls != nil {
 			ledgerTotal[k.currency].AddSum(*ls)
 		}
-		if bs != nil && ls != nil && *bs == *ls {
-			continue
+		if bs == nil || ls == nil || *bs != *ls {
+			differ = append(differ, k)
 		}
+	}
+	slices.SortFunc(differ, func(a, b acctKey) int {
+		if c := cmp.Compare(r.name(a.currency), r.name(b.currency)); c != 0 {
+			return c
+		}
+		return cmp.Compare(r.name(a.account), r.name(b.account))
+	})
+	for _, k := range differ {
+		bs, ls := bankClosing.get([2]uint32{0, k.currency}, k.account), ledgerClosing.get([2]uint32{0, k.currency}, k.account)
 		r.emitAccountMismatch(k, bs, ls, bankOf[k])
 	}
+	slices.SortFunc(currencies, func(a, b uint32) int { return cmp.Compare(r.name(a), r.name(b)) })
 	tol := big.NewInt(r.opt.BalanceTolerance)
 	for _, cur := range currencies {
 		bt, lt := bankTotal[cur].Big(), ledgerTotal[cur].Big()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -61,6 +62,10 @@ type FlowRules struct {
 	feeCoef   *big.Int // max_fee_rate = feeCoef / feeDen
 	feeDen    *big.Int // a power of ten
 	feeRate   string
+	// feeCoef64 and feeDen64 are feeCoef and feeDen when both fit a
+	// uint64 (fee64): the cap is then checked in 128-bit integers.
+	feeCoef64, feeDen64 uint64
+	fee64               bool
 }
 
 // NewFlowRules compiles the configured rules.
@@ -75,6 +80,9 @@ func NewFlowRules(f config.Flows, maxFeeRate string) (*FlowRules, error) {
 		fr.feeDen = pow
 	} else {
 		fr.feeCoef.Mul(fr.feeCoef, pow)
+	}
+	if fr.feeCoef.IsUint64() && fr.feeDen.IsUint64() {
+		fr.feeCoef64, fr.feeDen64, fr.fee64 = fr.feeCoef.Uint64(), fr.feeDen.Uint64(), true
 	}
 	role := func(name string) (int, error) {
 		c, ok := formats.RoleCode(name)
@@ -135,7 +143,52 @@ func DefaultFlowRules() *FlowRules {
 // isUser reports whether role holds users' money.
 func (fr *FlowRules) isUser(role int) bool { return role >= 0 && fr.user[role] }
 
-type payerLoan struct{ payer, loan uint32 }
+// feeBases holds the fee cap's base of each payer and loan a fee names:
+// an open-addressing table over the pair (loan ids are never 0, so a 0 key
+// is an empty slot), the sums apart.
+type feeBases struct {
+	keys []uint64 // payer<<32 | loan
+	idx  []uint32 // the pair's sum in sums
+	sums []money.Sum
+	bits uint
+}
+
+// newFeeBases returns a table for up to n pairs.
+func newFeeBases(n int) *feeBases {
+	bits := uint(4)
+	for 1<<bits < 2*n {
+		bits++
+	}
+	return &feeBases{keys: make([]uint64, 1<<bits), idx: make([]uint32, 1<<bits), bits: bits}
+}
+
+// slot returns the slot of payer and loan: theirs, or the empty one they
+// would go in.
+func (f *feeBases) slot(payer, loan uint32) (uint64, uint64) {
+	key := uint64(payer)<<32 | uint64(loan)
+	mask := uint64(len(f.keys) - 1)
+	s := (key * 0x9E3779B97F4A7C15) >> (64 - f.bits)
+	for f.keys[s] != 0 && f.keys[s] != key {
+		s = (s + 1) & mask
+	}
+	return s, key
+}
+
+// add makes room for the base of payer and loan (loan not 0).
+func (f *feeBases) add(payer, loan uint32) {
+	if s, key := f.slot(payer, loan); f.keys[s] == 0 {
+		f.keys[s], f.idx[s] = key, uint32(len(f.sums))
+		f.sums = append(f.sums, money.Sum{})
+	}
+}
+
+// get returns the base of payer and loan, nil when no fee names them.
+func (f *feeBases) get(payer, loan uint32) *money.Sum {
+	if s, _ := f.slot(payer, loan); f.keys[s] != 0 {
+		return &f.sums[f.idx[s]]
+	}
+	return nil
+}
 
 // flows checks every successful custody movement against the allowed-flow
 // table and reports one flow kind for each it does not allow, the
@@ -149,11 +202,20 @@ func (r *run) flows(ctx context.Context) error {
 	}
 	// The fee cap's base: the payer's successful bids, disbursements and
 	// repayments on each loan a fee names.
-	bases := map[payerLoan]*money.Sum{}
+	isFee := func(i int) bool {
+		return B.Status[i] == formats.StatusSuccess && B.Kind[i] == formats.KindFee && B.Loan[i] != 0
+	}
+	nFees := 0
+	for i := range B.N {
+		if isFee(i) {
+			nFees++
+		}
+	}
+	bases := newFeeBases(nFees)
 	feePayer := make([]bool, r.p.Names.Len()) // payers of a fee: only their rows need a base lookup
 	for i := range B.N {
-		if B.Status[i] == formats.StatusSuccess && B.Kind[i] == formats.KindFee && B.Loan[i] != 0 {
-			bases[payerLoan{B.Payer[i], B.Loan[i]}] = new(money.Sum)
+		if isFee(i) {
+			bases.add(B.Payer[i], B.Loan[i])
 			feePayer[B.Payer[i]] = true
 		}
 	}
@@ -177,7 +239,7 @@ func (r *run) flows(ctx context.Context) error {
 		switch B.Kind[i] {
 		case formats.KindBid, formats.KindDisbursement, formats.KindRepayment:
 			if feePayer[B.Payer[i]] {
-				if s := bases[payerLoan{B.Payer[i], B.Loan[i]}]; s != nil {
+				if s := bases.get(B.Payer[i], B.Loan[i]); s != nil {
 					s.Add(B.Amount[i])
 				}
 			}
@@ -224,7 +286,7 @@ func (r *run) loanCurrency(loan uint32) string {
 }
 
 // holds evaluates a rule's condition for bank row i.
-func (r *run) holds(c condition, i int, bases map[payerLoan]*money.Sum) bool {
+func (r *run) holds(c condition, i int, bases *feeBases) bool {
 	B := &r.p.Bank
 	payer, payee, loan := B.Payer[i], B.Payee[i], B.Loan[i]
 	g := &r.reg
@@ -243,9 +305,18 @@ func (r *run) holds(c condition, i int, bases map[payerLoan]*money.Sum) bool {
 		if !g.isLoan[loan] {
 			return false
 		}
-		base := bases[payerLoan{payer, loan}]
+		base := bases.get(payer, loan)
 		if base == nil {
 			return false
+		}
+		if v, ok := base.Int64(); ok && r.rules.fee64 && B.Amount[i] >= 0 {
+			if v <= 0 {
+				return false
+			}
+			// amount * den <= coef * base, in 128 bits
+			h1, l1 := bits.Mul64(uint64(B.Amount[i]), r.rules.feeDen64)
+			h2, l2 := bits.Mul64(r.rules.feeCoef64, uint64(v))
+			return h1 < h2 || h1 == h2 && l1 <= l2
 		}
 		b := base.Big()
 		if b.Sign() <= 0 {
@@ -311,7 +382,7 @@ func (r *run) rulesFor(i int) (rp, rq int, rules []flowRule) {
 	return rp, rq, rules
 }
 
-func (r *run) checkFlow(i int, bases map[payerLoan]*money.Sum) {
+func (r *run) checkFlow(i int, bases *feeBases) {
 	B := &r.p.Bank
 	fr := r.rules
 	payer, payee, kind := B.Payer[i], B.Payee[i], B.Kind[i]

@@ -110,6 +110,7 @@ func flowKinds(t *testing.T, rules *FlowRules, moves []mv) []string {
 // rules give.
 func TestFlowRules(t *testing.T) {
 	bid := mv{"I1", "B1", "bid", "L1", 10_000, ""}
+	bigBid := mv{"I1", "B1", "bid", "L1", 999_999_999_999_999_999, ""}
 	tests := []struct {
 		rule, name string
 		moves      []mv
@@ -150,6 +151,10 @@ func TestFlowRules(t *testing.T) {
 		// investor or borrower -> platform_fee, fee within the cap
 		{"fee", "allowed at the cap", []mv{bid, {"I1", "FEE", "fee", "L1", 200, ""}}, nil},
 		{"fee", "over the cap", []mv{bid, {"I1", "FEE", "fee", "L1", 201, ""}}, []string{"FUNDS_TO_PLATFORM I1>FEE"}},
+		// A base past the int64 range: 2% of 1_999_999_999_999_999_998 is
+		// 39_999_999_999_999_999.96.
+		{"fee", "allowed at the cap of a large base", []mv{bigBid, bigBid, {"I1", "FEE", "fee", "L1", 39_999_999_999_999_999, ""}}, nil},
+		{"fee", "over the cap of a large base", []mv{bigBid, bigBid, {"I1", "FEE", "fee", "L1", 40_000_000_000_000_000, ""}}, []string{"FUNDS_TO_PLATFORM I1>FEE"}},
 		{"fee", "no loan", []mv{bid, {"I1", "FEE", "fee", "", 100, ""}}, []string{"FUNDS_TO_PLATFORM I1>FEE"}},
 		{"fee", "no base on the loan", []mv{bid, {"I2", "FEE", "fee", "L1", 100, ""}}, []string{"FUNDS_TO_PLATFORM I2>FEE"}},
 		{"fee", "base failed", []mv{{"I1", "B1", "bid", "L1", 10_000, "failed"}, {"I1", "FEE", "fee", "L1", 100, ""}}, []string{"FUNDS_TO_PLATFORM I1>FEE"}},

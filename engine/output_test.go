@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,6 +82,36 @@ func TestDeterminism(t *testing.T) {
 	}
 	if len(first) < 8 {
 		t.Fatalf("only %d outputs", len(first))
+	}
+}
+
+// TestPlatformsLargerThanTheMemoryLimit runs a store under a budget
+// smaller than any platform: each runs alone, the run says so once per
+// platform, and the outputs are those of a run without a budget.
+func TestPlatformsLargerThanTheMemoryLimit(t *testing.T) {
+	st, _ := genStore(t, fixtures.Options{Platforms: 3, Investors: 40, Transactions: 2000, Seed: 5})
+	runStore(t, st, 2)
+	first := outputs(t, st)
+	var logs bytes.Buffer
+	_, err := engine.Run(context.Background(), engine.Options{Store: st, Date: testDate, Config: config.Default(),
+		Workers: 2, MemoryBytes: 1 << 10, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := outputs(t, st)
+	if len(again) != len(first) {
+		t.Fatalf("%d outputs, without a budget %d", len(again), len(first))
+	}
+	for k, v := range first {
+		if !bytes.Equal(again[k], v) {
+			t.Errorf("%s differs from the run without a budget", k)
+		}
+	}
+	for _, p := range []string{"P001", "P002", "P003"} {
+		want := `level=WARN msg="platform larger than the memory limit: it runs alone and may use more than the limit" platform=` + p + " "
+		if n := strings.Count(logs.String(), want); n != 1 {
+			t.Errorf("platform %s: warned %d times, want once; log:\n%s", p, n, logs.String())
+		}
 	}
 }
 

@@ -69,7 +69,14 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 					return err
 				}
 				id := plan.Platforms[i]
-				weight := min(plan.SizeBytes(id)*memoryPerInputByte, memoryBytes)
+				estimate := plan.SizeBytes(id) * memoryPerInputByte
+				weight := min(estimate, memoryBytes)
+				if memoryBytes > 0 && estimate > memoryBytes {
+					// Spilling a platform's partitions to disk is not built:
+					// say so rather than exceed the limit unannounced.
+					log.Warn("platform larger than the memory limit: it runs alone and may use more than the limit",
+						"platform", id, "estimate_bytes", estimate, "memory_limit_bytes", memoryBytes)
+				}
 				if budget != nil {
 					switch {
 					case weight <= held:

@@ -65,6 +65,6 @@ func memoryLimit(flag string) (int64, error) {
 	// The runtime's soft limit bounds the Go heap; the rest of the
 	// process (code, stacks, the runtime's own structures) and memory
 	// freed but not yet returned to the system need room beside it.
-	debug.SetMemoryLimit(limit - limit/20)
+	debug.SetMemoryLimit(limit - limit/10)
 	return limit, nil
 }

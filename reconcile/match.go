@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/recon-dev/recon/formats"
 )
 
 // outcome is what became of one input transaction.
@@ -104,6 +106,38 @@ func partitionItems(items []item, bits uint) ([]item, []int) {
 	return items, bounds
 }
 
+// hashPartition returns an item for each of the n keys (an empty bank
+// reference has none), grouped into 2^bits partitions by the top bits of
+// their hash, in key order within each, and the partition bounds. Each key
+// is hashed twice, once to count the partitions' sizes and once to write
+// its item straight to its place: cheaper than writing the items in key
+// order and moving them again.
+func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) uint64, bits uint) ([]item, []int) {
+	nparts := 1 << bits
+	bounds := make([]int, nparts+1)
+	shift := 64 - bits // 64 when bits is 0: one partition
+	skip := func(k []byte) bool { return side == Bank && len(k) == 0 }
+	for i := range n {
+		if k := keys.At(i); !skip(k) {
+			bounds[hash(k)>>shift+1]++
+		}
+	}
+	for p := 1; p <= nparts; p++ {
+		bounds[p] += bounds[p-1]
+	}
+	items := make([]item, bounds[nparts])
+	next := slices.Clone(bounds[:nparts])
+	for i := range n {
+		if k := keys.At(i); !skip(k) {
+			h := hash(k)
+			p := h >> shift
+			items[next[p]] = item{h: h, idx: int32(i), side: side}
+			next[p]++
+		}
+	}
+	return items, bounds
+}
+
 // matchByReference pairs bank rows with ledger rows whose txn_id equals
 // their platform_txn_id, marking duplicates. Rows it leaves undecided go
 // on to matching without reference.
@@ -126,20 +160,10 @@ func (r *run) matchByReference(ctx context.Context, m *matching) error {
 	var lb, bb []int
 	err := parallelFor(ctx, r.opt.Workers, 2, func(side int) error {
 		if side == 0 {
-			ls = make([]item, 0, p.Ledger.N)
-			for i := range p.Ledger.N {
-				ls = append(ls, item{h: hash(p.Ledger.ID.At(i)), idx: int32(i), side: Ledger})
-			}
-			ls, lb = partitionItems(ls, bits)
-			return nil
+			ls, lb = hashPartition(&p.Ledger.ID, p.Ledger.N, Ledger, hash, bits)
+		} else {
+			bs, bb = hashPartition(&p.Bank.Ref, p.Bank.N, Bank, hash, bits)
 		}
-		bs = make([]item, 0, p.Bank.N)
-		for i := range p.Bank.N {
-			if k := p.Bank.Ref.At(i); len(k) > 0 {
-				bs = append(bs, item{h: hash(k), idx: int32(i), side: Bank})
-			}
-		}
-		bs, bb = partitionItems(bs, bits)
 		return nil
 	})
 	if err != nil {

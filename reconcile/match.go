@@ -108,32 +108,38 @@ func partitionItems(items []item, bits uint) ([]item, []int) {
 
 // hashPartition returns an item for each of the n keys (an empty bank
 // reference has none), grouped into 2^bits partitions by the top bits of
-// their hash, in key order within each, and the partition bounds. Each key
-// is hashed twice, once to count the partitions' sizes and once to write
-// its item straight to its place: cheaper than writing the items in key
-// order and moving them again.
+// their hash, in key order within each, and the partition bounds. The
+// hashes are taken once, counting the partitions' sizes, and each item
+// then written straight to its place: cheaper than writing the items in
+// key order and moving them again.
 func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) uint64, bits uint) ([]item, []int) {
 	nparts := 1 << bits
 	bounds := make([]int, nparts+1)
 	shift := 64 - bits // 64 when bits is 0: one partition
-	skip := func(k []byte) bool { return side == Bank && len(k) == 0 }
+	hashes := make([]uint64, n)
+	kept := 0
 	for i := range n {
-		if k := keys.At(i); !skip(k) {
-			bounds[hash(k)>>shift+1]++
+		k := keys.At(i)
+		if side == Bank && len(k) == 0 {
+			continue
 		}
+		h := hash(k)
+		hashes[i] = h
+		bounds[h>>shift+1]++
+		kept++
 	}
 	for p := 1; p <= nparts; p++ {
 		bounds[p] += bounds[p-1]
 	}
-	items := make([]item, bounds[nparts])
+	items := make([]item, kept)
 	next := slices.Clone(bounds[:nparts])
-	for i := range n {
-		if k := keys.At(i); !skip(k) {
-			h := hash(k)
-			p := h >> shift
-			items[next[p]] = item{h: h, idx: int32(i), side: side}
-			next[p]++
+	for i, h := range hashes {
+		if side == Bank && keys.Offsets[i] == keys.Offsets[i+1] {
+			continue
 		}
+		p := h >> shift
+		items[next[p]] = item{h: h, idx: int32(i), side: side}
+		next[p]++
 	}
 	return items, bounds
 }

@@ -161,6 +161,9 @@ func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
 	l, side := newLoader(ld.batches), newLoader(ld.sideBatches)
 	if sp := ld.spare; sp != nil {
 		ld.spare = nil
+		// The side's names start with a table the size of the last
+		// platform's; the platform keeps its own (Recycle).
+		side.p.Names = reconcile.NewDictFor(sp.Names.Len())
 		sp.Recycle(id)
 		// The side platform fills the old columns of its tables.
 		q := side.p

@@ -231,3 +231,32 @@ func (d *Dict) names() []string {
 	}
 	return out
 }
+
+// TestDictReuse empties a dictionary for the next platform: the old names
+// stay readable, the new dictionary starts again at id 1 with the old
+// table's size, and knows none of the old names.
+func TestDictReuse(t *testing.T) {
+	old := NewDict()
+	for i := range 5000 {
+		old.Intern(fmt.Appendf(nil, "old-%d", i))
+	}
+	kept := old.Name(42)
+	d := old.Reuse()
+	if d.Len() != 1 || d.bits != old.bits || len(d.slots) != 1<<old.bits {
+		t.Fatalf("reused: %d names, %d bits, %d slots; old table %d bits", d.Len(), d.bits, len(d.slots), old.bits)
+	}
+	if _, ok := d.Find("old-41"); ok {
+		t.Fatal("the reused dictionary knows an old name")
+	}
+	for i := range 3000 {
+		if id := d.Intern(fmt.Appendf(nil, "new-%d", i)); id != uint32(i+1) {
+			t.Fatalf("new name %d got id %d", i, id)
+		}
+	}
+	if kept != "old-41" || old.Name(42) != "old-41" || old.Name(5000) != "old-4999" {
+		t.Fatalf("old names changed: %q %q %q", kept, old.Name(42), old.Name(5000))
+	}
+	if id, ok := d.Find("new-2999"); !ok || id != 3000 {
+		t.Fatalf("Find(new-2999) = %d, %v", id, ok)
+	}
+}

@@ -71,6 +71,27 @@ func NewDict() *Dict {
 	return d
 }
 
+// NewDictFor returns a dictionary holding only the empty name, its table
+// already sized for about n names: the platform a worker loads next is
+// much like its last, so the table need not double up to it again.
+func NewDictFor(n int) *Dict {
+	d := NewDict()
+	d.reserve(n)
+	return d
+}
+
+// Reuse returns an empty dictionary with d's table (cleared) and room for
+// as many names as d holds. d's names stay valid (Name, and the views of
+// them exceptions hold), but d must not be looked up or added to again.
+func (d *Dict) Reuse() *Dict {
+	clear(d.slots)
+	n := &Dict{slots: d.slots, bits: d.bits, hashes: d.hashes,
+		offs: make([]uint32, 1, cap(d.offs)), arena: make([]byte, 0, cap(d.arena))}
+	d.slots, d.hashes = nil, nil
+	n.Intern(nil)
+	return n
+}
+
 // home returns the home slot of a name with hash tag tag.
 func (d *Dict) home(tag uint32) uint64 { return uint64(tag >> (32 - d.bits)) }
 
@@ -382,13 +403,14 @@ func NewPlatform(id string) *Platform {
 	return p
 }
 
-// Recycle empties p for platform id, keeping the memory of its columns,
-// so that a worker going through many platforms does not allocate (and
-// zero, and fault in) its largest arrays again for each. Nothing may read
-// p's rows afterwards; names are not reused (exceptions hold them).
+// Recycle empties p for platform id, keeping the memory of its columns
+// and its names' table, so that a worker going through many platforms
+// does not allocate (and zero, and fault in) its largest arrays again for
+// each. Nothing may read p's rows afterwards; the names themselves are not
+// reused (exceptions hold them).
 func (p *Platform) Recycle(id string) {
 	p.Rollback(Mark{})
-	p.ID, p.Names, p.Objects = id, NewDict(), nil
+	p.ID, p.Names, p.Objects = id, p.Names.Reuse(), nil
 }
 
 // Append adds a decoded batch of table rows from object key (obj is its

@@ -137,3 +137,62 @@ func TestDictionaryBadEntry(t *testing.T) {
 		t.Fatalf("got %v, want a bad UTF-8 error at row 13 of payer_account", err)
 	}
 }
+
+// TestOptionalPlainStrings reads optional, plain-encoded string columns
+// with nulls among their values (platform_txn_id, and memo, which is
+// checked but not kept): every value and null in its row, then, with one
+// value not UTF-8 in either, the error at that value's row.
+func TestOptionalPlainStrings(t *testing.T) {
+	rows := func(bad, badMemo int) []CustodyTxnRow {
+		var out []CustodyTxnRow
+		for i := range 50 {
+			r := CustodyTxnRow{BankID: "B1", PlatformID: "P1", BankTxnID: fmt.Sprint("b-", i), Payer: "inv-1", Payee: "bor-1",
+				Amount: 1, Currency: "CNY", Kind: "deposit", Status: "success", BookedAt: 1_700_000_000_000_000}
+			switch {
+			case i == bad:
+				r.PlatformTxnID = ptr("t-\xff")
+			case i%3 != 0:
+				r.PlatformTxnID = ptr(fmt.Sprint("t-", i))
+			}
+			switch {
+			case i == badMemo:
+				r.Memo = ptr("m-\xff")
+			case i%2 == 0:
+				r.Memo = ptr(fmt.Sprint("memo ", i))
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	var good bytes.Buffer
+	if err := WriteTable(&good, CustodyTransactions, 2, "test", rows(-1, -1)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := readAll(t, "o.parquet", good.Bytes(), CustodyTransactions, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		want := ""
+		if i%3 != 0 {
+			want = fmt.Sprint("t-", i)
+		}
+		if got := string(b.Cols[CTPlatformTxnID].At(i)); got != want {
+			t.Fatalf("row %d: %q, want %q", i+1, got, want)
+		}
+	}
+	for _, tt := range []struct {
+		bad, badMemo int
+		column       string
+	}{{31, -1, "platform_txn_id"}, {-1, 31, "memo"}} {
+		var bad bytes.Buffer
+		if err := WriteTable(&bad, CustodyTransactions, 2, "test", rows(tt.bad, tt.badMemo)); err != nil {
+			t.Fatal(err)
+		}
+		_, err = readAll(t, "o.parquet", bad.Bytes(), CustodyTransactions, 2)
+		var fe *Error
+		if !errors.As(err, &fe) || !errors.Is(err, ErrBadUTF8) || fe.Row != 32 || fe.Column != tt.column {
+			t.Fatalf("got %v, want a bad UTF-8 error at row 32 of %s", err, tt.column)
+		}
+	}
+}

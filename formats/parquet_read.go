@@ -625,6 +625,40 @@ func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 	return true
 }
 
+// appendOptional appends a plain page of an optional string column whose
+// values are all good, in bulk: their bytes in one copy, a null an empty
+// value (a discarded column's values are only checked). It reports false,
+// having added nothing, when a value is bad.
+func (c *pqCol) appendOptional(pv *pageValues, defs []byte, n int, s *sink, ascii bool) bool {
+	nonNull := 0
+	for _, d := range defs[:n] {
+		if d == c.maxDef {
+			nonNull++
+		}
+	}
+	for j := range nonNull {
+		if s.checkText(pv.bytes[pv.offsets[j]:pv.offsets[j+1]], ascii) != nil {
+			return false
+		}
+	}
+	if c.col.Discard {
+		return true
+	}
+	out := &s.out.Str
+	first := pv.offsets[0]
+	base := uint32(len(out.Bytes)) - first // value j ends at base + offsets[j+1], modulo 2^32
+	out.Bytes = append(out.Bytes, pv.bytes[first:pv.offsets[nonNull]]...)
+	out.Offsets = slices.Grow(out.Offsets, n)
+	j := 0
+	for _, d := range defs[:n] {
+		if d == c.maxDef {
+			j++
+		}
+		out.Offsets = append(out.Offsets, base+pv.offsets[j])
+	}
+	return true
+}
+
 // readPlainFast decodes a plain page in bulk where the column's type
 // allows; it reports false when it does not apply. defs are the page's
 // definition levels (empty for a required column).
@@ -651,6 +685,12 @@ func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n int, s *sink, row i
 			}
 			out.appendRun(pv.bytes, pv.offsets, n)
 			return true
+		}
+		if !c.col.Required && len(defs) == n {
+			if c.appendOptional(pv, defs, n, s, ascii) {
+				return true
+			}
+			// A bad value: row by row, to report it at its row.
 		}
 		j := 0
 		for i := range n {

@@ -659,6 +659,49 @@ func (c *pqCol) appendOptional(pv *pageValues, defs []byte, n int, s *sink, asci
 	return true
 }
 
+// appendInts appends a plain page of int64 values that all keep the
+// column's rule, in bulk (a null a 0 in an optional column; a discarded
+// column's values are only checked). It reports false, having added
+// nothing, when a value breaks the rule or a required value is null.
+func (c *pqCol) appendInts(pv *pageValues, defs []byte, n int, s *sink) bool {
+	nonNull := n
+	if len(defs) > 0 {
+		nonNull = 0
+		for _, d := range defs[:n] {
+			if d == c.maxDef {
+				nonNull++
+			}
+		}
+		if nonNull < n && c.col.Required {
+			return false
+		}
+	}
+	vals := pv.i64[:nonNull]
+	lo, hi := s.ruleRange()
+	for _, v := range vals {
+		if v < lo || v > hi {
+			return false
+		}
+	}
+	switch {
+	case c.col.Discard:
+	case nonNull == n:
+		s.out.Int = append(s.out.Int, vals...)
+	default:
+		s.out.Int = slices.Grow(s.out.Int, n)
+		j := 0
+		for _, d := range defs[:n] {
+			if d == c.maxDef {
+				s.out.Int = append(s.out.Int, vals[j])
+				j++
+			} else {
+				s.out.Int = append(s.out.Int, 0)
+			}
+		}
+	}
+	return true
+}
+
 // readPlainFast decodes a plain page in bulk where the column's type
 // allows; it reports false when it does not apply. defs are the page's
 // definition levels (empty for a required column).
@@ -718,6 +761,11 @@ func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n int, s *sink, row i
 		}
 		return true
 	case pv.kind == parquet.Int64 && ((c.col.Type == Decimal && c.dec.fromScale == c.dec.toScale) || (c.col.Type == Timestamp && c.tsUnit == 1)):
+		if c.appendInts(pv, defs, n, s) {
+			return true
+		}
+		// A bad value or a null where none may be: row by row, to report
+		// each at its row.
 		j := 0
 		for i := range n {
 			var err error

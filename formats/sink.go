@@ -2,6 +2,7 @@ package formats
 
 import (
 	"encoding/binary"
+	"math"
 	"math/big"
 	"unicode/utf8"
 
@@ -145,6 +146,25 @@ func (s *sink) integer(v int64) error {
 		s.out.Int = append(s.out.Int, v)
 	}
 	return nil
+}
+
+// ruleRange returns the values rule allows, lo..hi inclusive.
+func (s *sink) ruleRange() (lo, hi int64) {
+	lo, hi = math.MinInt64, math.MaxInt64
+	switch s.col.Type {
+	case Decimal:
+		switch s.col.Rule {
+		case Positive:
+			lo = 1
+		case NonNegative:
+			lo = 0
+		}
+	case Timestamp:
+		lo, hi = minMicros, maxMicros-1
+	case Date:
+		lo, hi = minDays, maxDays-1
+	}
+	return lo, hi
 }
 
 // rule checks a converted value's range and the column's rule.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -66,5 +67,15 @@ func memoryLimit(flag string) (int64, error) {
 	// process (code, stacks, the runtime's own structures) and memory
 	// freed but not yet returned to the system need room beside it.
 	debug.SetMemoryLimit(limit - limit/10)
+	if os.Getenv("GOGC") == "" {
+		// The heap is mostly pointer-free columns, cheap to mark: collecting
+		// when it has grown by half rather than doubled costs next to no
+		// time and keeps the peak a fifth lower.
+		debug.SetGCPercent(gcPercent)
+	}
 	return limit, nil
 }
+
+// gcPercent is the collector's target (GOGC) for runs, unless the
+// environment sets GOGC.
+const gcPercent = 50

@@ -148,7 +148,8 @@ func (s *sink) integer(v int64) error {
 	return nil
 }
 
-// ruleRange returns the values rule allows, lo..hi inclusive.
+// ruleRange returns the values a column allows, lo..hi inclusive: its
+// type's range and its rule (see rule).
 func (s *sink) ruleRange() (lo, hi int64) {
 	lo, hi = math.MinInt64, math.MaxInt64
 	switch s.col.Type {
@@ -167,30 +168,22 @@ func (s *sink) ruleRange() (lo, hi int64) {
 	return lo, hi
 }
 
-// rule checks a converted value's range and the column's rule.
+// rule checks a converted value's range and the column's rule: that it
+// is in ruleRange, else what it breaks.
 func (s *sink) rule(v int64) error {
-	switch s.col.Type {
-	case Decimal:
-		switch s.col.Rule {
-		case Positive:
-			if v <= 0 {
-				return valueError(ErrBadValue, "must be greater than zero")
-			}
-		case NonNegative:
-			if v < 0 {
-				return valueError(ErrBadValue, "must not be negative")
-			}
-		}
-	case Timestamp:
-		if v < minMicros || v >= maxMicros {
-			return valueError(ErrOverflow, "timestamp outside 1970..2200")
-		}
-	case Date:
-		if v < minDays || v >= maxDays {
-			return valueError(ErrOverflow, "date outside 1970..2200")
-		}
+	if lo, hi := s.ruleRange(); lo <= v && v <= hi {
+		return nil
 	}
-	return nil
+	switch {
+	case s.col.Type == Timestamp:
+		return valueError(ErrOverflow, "timestamp outside 1970..2200")
+	case s.col.Type == Date:
+		return valueError(ErrOverflow, "date outside 1970..2200")
+	case s.col.Rule == Positive:
+		return valueError(ErrBadValue, "must be greater than zero")
+	default: // a NonNegative decimal
+		return valueError(ErrBadValue, "must not be negative")
+	}
 }
 
 // decimalConv turns unscaled decimal integers at fromScale into minor

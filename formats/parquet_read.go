@@ -515,7 +515,7 @@ func (c *pqCol) readPage(p parquet.Page, s *sink, cs *chunkState, row int64, rep
 	if pv.n < nonNull {
 		return 0, fmt.Errorf("%w: page has %d values for %d rows", ErrCorrupt, pv.n, nonNull)
 	}
-	if c.readPlainFast(&pv, defs, int(n), s, row, report) {
+	if c.readPlainFast(&pv, defs, int(n), nonNull, s, row, report) {
 		return n, nil
 	}
 	j := 0
@@ -629,13 +629,7 @@ func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 // values are all good, in bulk: their bytes in one copy, a null an empty
 // value (a discarded column's values are only checked). It reports false,
 // having added nothing, when a value is bad.
-func (c *pqCol) appendOptional(pv *pageValues, defs []byte, n int, s *sink, ascii bool) bool {
-	nonNull := 0
-	for _, d := range defs[:n] {
-		if d == c.maxDef {
-			nonNull++
-		}
-	}
+func (c *pqCol) appendOptional(pv *pageValues, defs []byte, n, nonNull int, s *sink, ascii bool) bool {
 	for j := range nonNull {
 		if s.checkText(pv.bytes[pv.offsets[j]:pv.offsets[j+1]], ascii) != nil {
 			return false
@@ -663,18 +657,9 @@ func (c *pqCol) appendOptional(pv *pageValues, defs []byte, n int, s *sink, asci
 // column's rule, in bulk (a null a 0 in an optional column; a discarded
 // column's values are only checked). It reports false, having added
 // nothing, when a value breaks the rule or a required value is null.
-func (c *pqCol) appendInts(pv *pageValues, defs []byte, n int, s *sink) bool {
-	nonNull := n
-	if len(defs) > 0 {
-		nonNull = 0
-		for _, d := range defs[:n] {
-			if d == c.maxDef {
-				nonNull++
-			}
-		}
-		if nonNull < n && c.col.Required {
-			return false
-		}
+func (c *pqCol) appendInts(pv *pageValues, defs []byte, n, nonNull int, s *sink) bool {
+	if nonNull < n && c.col.Required {
+		return false
 	}
 	vals := pv.i64[:nonNull]
 	lo, hi := s.ruleRange()
@@ -704,8 +689,9 @@ func (c *pqCol) appendInts(pv *pageValues, defs []byte, n int, s *sink) bool {
 
 // readPlainFast decodes a plain page in bulk where the column's type
 // allows; it reports false when it does not apply. defs are the page's
-// definition levels (empty for a required column).
-func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n int, s *sink, row int64, report func(int64, error) bool) bool {
+// definition levels (empty for a required column), nonNull the number of
+// values they say are present.
+func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n, nonNull int, s *sink, row int64, report func(int64, error) bool) bool {
 	present := func(i int) bool { return len(defs) == 0 || defs[i] == c.maxDef }
 	switch {
 	case pv.kind == parquet.ByteArray && isStringType(c.col.Type) && c.col.Type != Enum:
@@ -713,12 +699,7 @@ func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n int, s *sink, row i
 		if len(out.Offsets) == 0 && !c.col.Discard {
 			out.Offsets = append(out.Offsets, 0)
 		}
-		nvals := pv.n
-		if len(defs) == 0 {
-			nvals = n
-		}
-		first, last := pv.offsets[0], pv.offsets[nvals]
-		ascii := isASCII(pv.bytes[first:last]) // then no value needs its own UTF-8 check
+		ascii := isASCII(pv.bytes[pv.offsets[0]:pv.offsets[nonNull]]) // then no value needs its own UTF-8 check
 		if len(defs) == 0 && !c.col.Discard {
 			// The common case, a required column: one copy for the page.
 			for i := range n {
@@ -730,7 +711,7 @@ func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n int, s *sink, row i
 			return true
 		}
 		if !c.col.Required && len(defs) == n {
-			if c.appendOptional(pv, defs, n, s, ascii) {
+			if c.appendOptional(pv, defs, n, nonNull, s, ascii) {
 				return true
 			}
 			// A bad value: row by row, to report it at its row.
@@ -761,7 +742,7 @@ func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n int, s *sink, row i
 		}
 		return true
 	case pv.kind == parquet.Int64 && ((c.col.Type == Decimal && c.dec.fromScale == c.dec.toScale) || (c.col.Type == Timestamp && c.tsUnit == 1)):
-		if c.appendInts(pv, defs, n, s) {
+		if c.appendInts(pv, defs, n, nonNull, s) {
 			return true
 		}
 		// A bad value or a null where none may be: row by row, to report

@@ -204,7 +204,11 @@ func (r *run) balances(ctx context.Context) error {
 	bankTotal := map[uint32]*money.Sum{}
 	ledgerTotal := map[uint32]*money.Sum{}
 	var currencies []uint32
-	var differ []acctKey
+	type mismatch struct {
+		acctKey
+		bank, ledger *money.Sum
+	}
+	var differ []mismatch
 	for _, k := range keys {
 		bs, ls := bankClosing.get([2]uint32{0, k.currency}, k.account), ledgerClosing.get([2]uint32{0, k.currency}, k.account)
 		if bankTotal[k.currency] == nil {
@@ -218,18 +222,17 @@ func (r *run) balances(ctx context.Context) error {
 			ledgerTotal[k.currency].AddSum(*ls)
 		}
 		if bs == nil || ls == nil || *bs != *ls {
-			differ = append(differ, k)
+			differ = append(differ, mismatch{k, bs, ls})
 		}
 	}
-	slices.SortFunc(differ, func(a, b acctKey) int {
+	slices.SortFunc(differ, func(a, b mismatch) int {
 		if c := cmp.Compare(r.name(a.currency), r.name(b.currency)); c != 0 {
 			return c
 		}
 		return cmp.Compare(r.name(a.account), r.name(b.account))
 	})
-	for _, k := range differ {
-		bs, ls := bankClosing.get([2]uint32{0, k.currency}, k.account), ledgerClosing.get([2]uint32{0, k.currency}, k.account)
-		r.emitAccountMismatch(k, bs, ls, bankOf[k])
+	for _, d := range differ {
+		r.emitAccountMismatch(d.acctKey, d.bank, d.ledger, bankOf[d.acctKey])
 	}
 	slices.SortFunc(currencies, func(a, b uint32) int { return cmp.Compare(r.name(a), r.name(b)) })
 	tol := big.NewInt(r.opt.BalanceTolerance)

@@ -116,14 +116,15 @@ func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) ui
 	nparts := 1 << bits
 	bounds := make([]int, nparts+1)
 	shift := 64 - bits // 64 when bits is 0: one partition
+	// A bank row without a reference has no item.
+	skip := func(i int) bool { return side == Bank && keys.Offsets[i] == keys.Offsets[i+1] }
 	hashes := make([]uint64, n)
 	kept := 0
 	for i := range n {
-		k := keys.At(i)
-		if side == Bank && len(k) == 0 {
+		if skip(i) {
 			continue
 		}
-		h := hash(k)
+		h := hash(keys.At(i))
 		hashes[i] = h
 		bounds[h>>shift+1]++
 		kept++
@@ -134,7 +135,7 @@ func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) ui
 	items := make([]item, kept)
 	next := slices.Clone(bounds[:nparts])
 	for i, h := range hashes {
-		if side == Bank && keys.Offsets[i] == keys.Offsets[i+1] {
+		if skip(i) {
 			continue
 		}
 		p := h >> shift

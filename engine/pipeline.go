@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/recon-dev/recon/digest"
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/ingest"
 	"github.com/recon-dev/recon/reconcile"
@@ -52,9 +53,13 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 	}
 	close(next)
 	g, gctx := errgroup.WithContext(ctx)
+	// One hasher for all workers: it takes the objects' SHA-256 16 at a
+	// time, ahead of the workers reading them.
+	objs := digest.Start(gctx, st, plan.Keys(), 0)
+	defer objs.Close()
 	for range min(max(workers, 1), len(plan.Platforms)) {
 		g.Go(func() error {
-			loader := ingest.NewLoader(st, plan, iopt)
+			loader := ingest.NewLoader(objs, plan, iopt)
 			// held is the budget this worker holds: its platform's while it
 			// is reconciled, then its recycled platform's, whose memory the
 			// next platform reuses.

@@ -8,7 +8,9 @@
 // error: the run fails rather than mistake an outage for bad input.
 //
 //	plan, err := ingest.Discover(ctx, st, ingest.Options{Date: "2026-11-26", Scale: 2, Limits: formats.DefaultLimits()})
-//	ld := ingest.NewLoader(st, plan, opt)
+//	objs := digest.Start(ctx, st, plan.Keys(), 0) // opens and hashes them ahead
+//	defer objs.Close()
+//	ld := ingest.NewLoader(objs, plan, opt)
 //	for _, id := range plan.Platforms {
 //		loaded, err := ld.Load(ctx, id) // one platform's columns, objects and rejections
 //	}

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/recon-dev/recon/digest"
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/reconcile"
 	"github.com/recon-dev/recon/store"
@@ -105,6 +106,19 @@ func Discover(ctx context.Context, st store.Store, opt Options) (*Plan, error) {
 	return plan, nil
 }
 
+// Keys returns the keys of the objects to load, platform after platform
+// in the order of Platforms, each platform's in the order Load reads them:
+// the order to hash them in ahead (see digest.Start).
+func (p *Plan) Keys() []string {
+	var keys []string
+	for _, id := range p.Platforms {
+		for _, f := range p.byPlatform[id] {
+			keys = append(keys, f.info.Key)
+		}
+	}
+	return keys
+}
+
 // SizeBytes returns the total size of a platform's input objects, for
 // planning memory.
 func (p *Plan) SizeBytes(platform string) int64 {
@@ -121,7 +135,7 @@ func (p *Plan) SizeBytes(platform string) int64 {
 // columns (one platform's memory, never two). Not safe for concurrent
 // use.
 type Loader struct {
-	st    store.Store
+	objs  *digest.Objects
 	plan  *Plan
 	opt   Options
 	spare *reconcile.Platform // a reconciled platform whose columns the next Load reuses
@@ -139,12 +153,13 @@ func (ld *Loader) Recycle(p *reconcile.Platform) { ld.spare = p }
 // Drop forgets a recycled platform, for the collector to free.
 func (ld *Loader) Drop() { ld.spare = nil }
 
-// NewLoader returns a loader of the plan's platforms.
-func NewLoader(st store.Store, plan *Plan, opt Options) *Loader {
+// NewLoader returns a loader of the plan's platforms, which opens their
+// objects, and has them hashed, through objs.
+func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Loader{st: st, plan: plan, opt: opt, batches: map[formats.Table]*formats.Batch{}, sideBatches: map[formats.Table]*formats.Batch{}}
+	return &Loader{objs: objs, plan: plan, opt: opt, batches: map[formats.Table]*formats.Batch{}, sideBatches: map[formats.Table]*formats.Batch{}}
 }
 
 // Load decodes one platform's objects. Bad objects are rejected (see
@@ -156,7 +171,7 @@ func NewLoader(st store.Store, plan *Plan, opt Options) *Loader {
 // and ids translated (see reconcile.Platform.Adopt).
 func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
 	newLoader := func(batches map[formats.Table]*formats.Batch) *loader {
-		return &loader{st: ld.st, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: batches}
+		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: batches}
 	}
 	l, side := newLoader(ld.batches), newLoader(ld.sideBatches)
 	if sp := ld.spare; sp != nil {
@@ -203,7 +218,7 @@ func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
 
 // loader decodes one platform's objects, one after another.
 type loader struct {
-	st      store.Store
+	objs    *digest.Objects
 	opt     Options
 	log     *slog.Logger
 	p       *reconcile.Platform
@@ -236,22 +251,14 @@ func (e *ioErrorReader) ReadAt(p []byte, off int64) (int, error) {
 
 func (l *loader) load(ctx context.Context, f found) error {
 	key := f.info.Key
-	obj, err := l.st.Open(ctx, key)
+	// The checksum for the manifest is taken from the same open object,
+	// while it is decoded.
+	obj, hash, err := l.objs.Open(ctx, key)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
 	defer obj.Close()
 	size := obj.SizeBytes()
-	// The checksum for the manifest is taken while the object is decoded.
-	type hashed struct {
-		sum string
-		err error
-	}
-	hc := make(chan hashed, 1)
-	go func() {
-		sum, err := store.SHA256(ctx, obj, size)
-		hc <- hashed{sum, err}
-	}()
 	mark := l.p.Mark()
 	b := l.batches[f.loc.Table]
 	if b == nil {
@@ -259,14 +266,14 @@ func (l *loader) load(ctx context.Context, f found) error {
 		l.batches[f.loc.Table] = b
 	}
 	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: b})
-	h := <-hc
-	if h.err != nil {
-		return fmt.Errorf("ingest: read %s: %w", key, h.err)
+	sum, herr := hash()
+	if herr != nil {
+		return fmt.Errorf("ingest: read %s: %w", key, herr)
 	}
 	if err != nil && !IsInputError(err) {
 		return err
 	}
-	rec := Object{Key: key, SizeBytes: size, SHA256: h.sum, Table: f.loc.Table.String()}
+	rec := Object{Key: key, SizeBytes: size, SHA256: sum, Table: f.loc.Table.String()}
 	if err != nil {
 		l.p.Rollback(mark)
 		rec.Rejected = true

@@ -103,6 +103,14 @@ func (l *Local) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
 			}
 			return err
 		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			// A link stands for the file it points to, which Open reads:
+			// its size is that file's (a dangling link keeps its own, and
+			// fails to open).
+			if target, err := os.Stat(p); err == nil {
+				info = target
+			}
+		}
 		out = append(out, ObjectInfo{Key: key, SizeBytes: info.Size()})
 		return nil
 	})

@@ -61,3 +61,31 @@ func TestOpenURLLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalListSymlink: a store assembled from links to files elsewhere
+// lists each link with the size of the file it points to, the size Open
+// reads (the engine plans its memory from listed sizes).
+func TestLocalListSymlink(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	target := filepath.Join(elsewhere, "data")
+	if err := os.WriteFile(target, []byte("twelve bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(dir, "a", "link")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := s.List(context.Background(), "a/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != 1 || infos[0].Key != "a/link" || infos[0].SizeBytes != 12 {
+		t.Fatalf("List = %+v, want a/link of 12 bytes", infos)
+	}
+}

@@ -53,8 +53,12 @@ func newEntry(key string) *entry {
 }
 
 // DefaultWindow is how many objects the hasher opens ahead of their
-// readers: enough to keep its 16 lanes busy.
-const DefaultWindow = 32
+// readers: enough to keep its 16 lanes busy, and a run of a few dozen
+// objects hashed in one go.
+const DefaultWindow = 64
+
+// minBatch is how much room in the window idle lanes wait for.
+const minBatch = 8
 
 // Start returns the objects of keys, to be read in that order, and starts
 // hashing them. window bounds how many it holds open ahead of their
@@ -158,14 +162,20 @@ func (o *Objects) poke() {
 }
 
 // pick returns the next object to open: one a reader waits for, else the
-// next in order if the window has room; nil if none.
-func (o *Objects) pick() *entry {
+// next in order if the window has room; nil if none. Idle lanes wait for
+// room for a batch (minBatch objects, or all that are left), so that the
+// objects do not trickle in one by one as readers take them, each hashed
+// alone (see minX16).
+func (o *Objects) pick(idle bool) *entry {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if len(o.asked) > 0 {
 		e := o.asked[0]
 		o.asked = o.asked[1:]
 		return e
+	}
+	if idle && o.window-o.ahead < min(minBatch, o.window) && o.next+o.window-o.ahead < len(o.order) {
+		return nil
 	}
 	for o.ahead < o.window && o.next < len(o.order) {
 		e := o.order[o.next]
@@ -203,8 +213,8 @@ func (o *Objects) run() {
 		}
 	}()
 	for o.ctx.Err() == nil {
-		for ls.free() {
-			e := o.pick()
+		for idle := ls.idle(); ls.free(); idle = false {
+			e := o.pick(idle)
 			if e == nil {
 				break
 			}

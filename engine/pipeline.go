@@ -52,6 +52,11 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 		next <- i
 	}
 	close(next)
+	// A worker that runs out of platforms leaves its recycled platform
+	// here, for a worker that has none: when platforms are so large that
+	// one runs at a time, the worker that waited loads its platform into
+	// the memory of the one that went before, rather than fresh.
+	spares := make(chan *reconcile.Platform, max(workers, 1))
 	g, gctx := errgroup.WithContext(ctx)
 	// One hasher for all workers: it takes the objects' SHA-256 16 at a
 	// time, ahead of the workers reading them.
@@ -65,6 +70,12 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 			// next platform reuses.
 			var held int64
 			defer func() {
+				if sp := loader.Spare(); sp != nil {
+					select {
+					case spares <- sp:
+					default:
+					}
+				}
 				if budget != nil {
 					budget.Release(held)
 				}
@@ -98,6 +109,13 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 						}
 					}
 					held = weight
+				}
+				if !loader.HasSpare() {
+					select {
+					case sp := <-spares:
+						loader.Recycle(sp)
+					default:
+					}
 				}
 				start := time.Now()
 				loaded, err := loader.Load(gctx, id)

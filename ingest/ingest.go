@@ -153,6 +153,17 @@ func (ld *Loader) Recycle(p *reconcile.Platform) { ld.spare = p }
 // Drop forgets a recycled platform, for the collector to free.
 func (ld *Loader) Drop() { ld.spare = nil }
 
+// HasSpare reports whether the loader holds a recycled platform.
+func (ld *Loader) HasSpare() bool { return ld.spare != nil }
+
+// Spare returns the recycled platform the loader holds, if any, and
+// forgets it: for another loader to Recycle.
+func (ld *Loader) Spare() *reconcile.Platform {
+	p := ld.spare
+	ld.spare = nil
+	return p
+}
+
 // NewLoader returns a loader of the plan's platforms, which opens their
 // objects, and has them hashed, through objs.
 func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {

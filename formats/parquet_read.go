@@ -423,8 +423,9 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 		// The column is still empty in this batch: hand it out as the
 		// dictionary and indexes.
 		cs.dictForm = true
-		s.out.Dict = &Strings{}
-		s.out.Dict.appendRun(pv.bytes, pv.offsets, pv.n)
+		s.out.dict.Reset()
+		s.out.dict.appendRun(pv.bytes, pv.offsets, pv.n)
+		s.out.Dict = &s.out.dict
 		cs.checkAll(c, s)
 	}
 	return nil

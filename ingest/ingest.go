@@ -139,6 +139,9 @@ type Loader struct {
 	plan  *Plan
 	opt   Options
 	spare *reconcile.Platform // a reconciled platform whose columns the next Load reuses
+	// sideNames is the last side platform's names, whose table the next
+	// Load's side reuses (Dict.Reuse).
+	sideNames *reconcile.Dict
 	// Decoding batches, one per table, kept from platform to platform:
 	// the custody side's and the rest, and the ledger side's.
 	batches, sideBatches map[formats.Table]*formats.Batch
@@ -151,7 +154,7 @@ type Loader struct {
 func (ld *Loader) Recycle(p *reconcile.Platform) { ld.spare = p }
 
 // Drop forgets a recycled platform, for the collector to free.
-func (ld *Loader) Drop() { ld.spare = nil }
+func (ld *Loader) Drop() { ld.spare, ld.sideNames = nil, nil }
 
 // HasSpare reports whether the loader holds a recycled platform.
 func (ld *Loader) HasSpare() bool { return ld.spare != nil }
@@ -187,9 +190,14 @@ func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
 	l, side := newLoader(ld.batches), newLoader(ld.sideBatches)
 	if sp := ld.spare; sp != nil {
 		ld.spare = nil
-		// The side's names start with a table the size of the last
-		// platform's; the platform keeps its own (Recycle).
-		side.p.Names = reconcile.NewDictFor(sp.Names.Len())
+		// The side's names start with the last side's table, or one the
+		// size of the last platform's; the platform keeps its own
+		// (Recycle).
+		if ld.sideNames != nil {
+			side.p.Names = ld.sideNames.Reuse()
+		} else {
+			side.p.Names = reconcile.NewDictFor(sp.Names.Len())
+		}
 		sp.Recycle(id)
 		// The side platform fills the old columns of its tables.
 		q := side.p
@@ -223,6 +231,7 @@ func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
 		return nil, err
 	}
 	l.merge(side)
+	ld.sideNames = side.p.Names // adopted: only its table is of use now
 	l.log.Debug("platform loaded", "platform", id, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
 	return &Loaded{PlatformInput: PlatformInput{Platform: l.p, Input: l.in}, Objects: l.objects, Rejections: l.rejects, Rows: l.rows}, nil
 }

@@ -77,7 +77,7 @@ func (ls *lanes) start(e *entry, obj store.Object) {
 func (ls *lanes) end(i int, err error) {
 	l := &ls.l[i]
 	if err != nil {
-		l.e.serr = fmt.Errorf("hash %s: %w", l.e.key, err)
+		l.e.serr = fmt.Errorf("sha-256: %w", err) // the reader names the object
 	} else {
 		var sum [32]byte
 		for w := range ls.h {

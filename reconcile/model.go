@@ -230,9 +230,9 @@ func (d *Dict) strings() *formats.Strings {
 // The values go in blocks: the block's home slots are read first, loads
 // that do not depend on one another, so that the processor fetches their
 // cache lines at once rather than one miss after another; the lookups then
-// find them in cache. A page larger
-// than the table is mostly new names: the table is first grown to hold
-// them all, rather than doubled again and again.
+// find them in cache. A page larger than the table is mostly new names:
+// the table is first grown to hold them all, rather than doubled again and
+// again.
 func (d *Dict) InternAll(vals *formats.Strings) []uint32 {
 	if n := vals.Len(); n > d.Len() {
 		d.reserve(d.Len() + n)

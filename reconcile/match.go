@@ -206,6 +206,48 @@ func (r *run) key(it item) []byte {
 	return r.p.Ledger.ID.At(int(it.idx))
 }
 
+// refJoinOneToOne matches one partition in the common case, where no two
+// ledger rows share a key hash and no two bank rows meet the same ledger
+// row: a table of the ledger rows, probed by the bank rows, each pair
+// matched, as refJoin's key groups of one row a side would be. It reports
+// false, having matched nothing, on any other partition, for refJoin's
+// key groups to decide.
+func refJoinOneToOne(ls, bs []item, m *matching) bool {
+	size := 1
+	for size < 2*len(ls) {
+		size <<= 1
+	}
+	mask := uint64(size - 1)
+	slots := make([]int32, size) // ledger item plus one; 0: empty
+	for i, it := range ls {
+		s := it.h & mask
+		for ; slots[s] != 0; s = (s + 1) & mask {
+			if ls[slots[s]-1].h == it.h {
+				return false
+			}
+		}
+		slots[s] = int32(i + 1)
+	}
+	hit := make([]int32, len(ls)) // bank item plus one met by each ledger item
+	for j, it := range bs {
+		for s := it.h & mask; slots[s] != 0; s = (s + 1) & mask {
+			if i := slots[s] - 1; ls[i].h == it.h {
+				if hit[i] != 0 {
+					return false
+				}
+				hit[i] = int32(j + 1)
+				break
+			}
+		}
+	}
+	for i, j := range hit {
+		if j != 0 {
+			m.match(ls[i].idx, bs[j-1].idx, outRef) // checked by the caller
+		}
+	}
+	return true
+}
+
 // keyGroup is the rows of one key hash within a partition.
 type keyGroup struct {
 	h              uint64
@@ -217,6 +259,9 @@ type keyGroup struct {
 func (r *run) refJoin(ls, bs []item, m *matching) {
 	if len(ls) == 0 {
 		return // bank references that name nothing: matching without reference
+	}
+	if refJoinOneToOne(ls, bs, m) {
+		return
 	}
 	// Open addressing over the distinct ledger key hashes; a slot holds a
 	// group number plus one.

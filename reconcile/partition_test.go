@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/cespare/xxhash/v2"
@@ -46,6 +47,47 @@ func TestHashPartition(t *testing.T) {
 					last, seen[it.idx] = it.idx, true
 				}
 			}
+		}
+	}
+}
+
+// TestRefJoinOneToOne: the one-to-one path matches each ledger item to the
+// bank item of its hash, leaves bank items of no ledger hash alone, and
+// gives up, matching nothing, on two ledger items of one hash or two bank
+// items meeting one ledger item.
+func TestRefJoinOneToOne(t *testing.T) {
+	L := func(h uint64, idx int32) item { return item{h: h, idx: idx, side: Ledger} }
+	B := func(h uint64, idx int32) item { return item{h: h, idx: idx, side: Bank} }
+	newM := func() *matching {
+		m := &matching{lOut: make([]outcome, 8), bOut: make([]outcome, 8), lMatch: make([]int32, 8)}
+		for i := range m.lMatch {
+			m.lMatch[i] = -1
+		}
+		return m
+	}
+	m := newM()
+	if !refJoinOneToOne([]item{L(10, 0), L(26, 1), L(42, 2)}, []item{B(42, 5), B(99, 6), B(10, 7)}, m) {
+		t.Fatal("gave up on a one-to-one partition")
+	}
+	if want := []int32{7, -1, 5, -1, -1, -1, -1, -1}; !slices.Equal(m.lMatch, want) {
+		t.Fatalf("lMatch %v, want %v", m.lMatch, want)
+	}
+	if m.bOut[6] != outNone || m.lOut[1] != outNone || m.lOut[0] != outRef || m.bOut[7] != outRef {
+		t.Fatalf("outcomes: ledger %v, bank %v", m.lOut, m.bOut)
+	}
+	for _, tt := range []struct {
+		name   string
+		ls, bs []item
+	}{
+		{"two ledger items of one hash", []item{L(10, 0), L(10, 1)}, []item{B(10, 5)}},
+		{"two bank items of one ledger item", []item{L(10, 0), L(26, 1)}, []item{B(26, 5), B(10, 6), B(10, 7)}},
+	} {
+		m := newM()
+		if refJoinOneToOne(tt.ls, tt.bs, m) {
+			t.Errorf("%s: not given up", tt.name)
+		}
+		if slices.ContainsFunc(m.lMatch, func(b int32) bool { return b >= 0 }) {
+			t.Errorf("%s: matched %v before giving up", tt.name, m.lMatch)
 		}
 	}
 }

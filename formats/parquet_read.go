@@ -631,9 +631,11 @@ func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 // value (a discarded column's values are only checked). It reports false,
 // having added nothing, when a value is bad.
 func (c *pqCol) appendOptional(pv *pageValues, defs []byte, n, nonNull int, s *sink, ascii bool) bool {
-	for j := range nonNull {
-		if s.checkText(pv.bytes[pv.offsets[j]:pv.offsets[j+1]], ascii) != nil {
-			return false
+	if !s.textsOK(pv, 0, nonNull, ascii) {
+		for j := range nonNull {
+			if s.checkText(pv.bytes[pv.offsets[j]:pv.offsets[j+1]], ascii) != nil {
+				return false
+			}
 		}
 	}
 	if c.col.Discard {
@@ -703,9 +705,11 @@ func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n, nonNull int, s *si
 		ascii := isASCII(pv.bytes[pv.offsets[0]:pv.offsets[nonNull]]) // then no value needs its own UTF-8 check
 		if len(defs) == 0 && !c.col.Discard {
 			// The common case, a required column: one copy for the page.
-			for i := range n {
-				if err := s.checkText(pv.bytes[pv.offsets[i]:pv.offsets[i+1]], ascii); err != nil && !report(row+int64(i), err) {
-					return true
+			if !s.textsOK(pv, 0, n, ascii) {
+				for i := range n {
+					if err := s.checkText(pv.bytes[pv.offsets[i]:pv.offsets[i+1]], ascii); err != nil && !report(row+int64(i), err) {
+						return true
+					}
 				}
 			}
 			out.appendRun(pv.bytes, pv.offsets, n)

@@ -3,6 +3,8 @@ package formats
 import (
 	"math"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // TestRuleRange checks that the bulk readers' range of allowed values is
@@ -20,6 +22,44 @@ func TestRuleRange(t *testing.T) {
 					t.Errorf("type %v rule %v value %d: in %d..%d is %v, rule allows it: %v", typ, rule, v, lo, hi, inRange, ok)
 				}
 			}
+		}
+	}
+}
+
+// TestTextsOK: a page of ASCII values passes in one pass over lengths
+// unless a value is longer than the limit, an ID is empty, or the column
+// holds currency codes (checked value by value); a page not known ASCII
+// never does.
+func TestTextsOK(t *testing.T) {
+	page := func(vals ...string) *pageValues {
+		pv := &pageValues{kind: parquet.ByteArray, offsets: []uint32{0}}
+		for _, v := range vals {
+			pv.bytes = append(pv.bytes, v...)
+			pv.offsets = append(pv.offsets, uint32(len(pv.bytes)))
+		}
+		pv.n = len(vals)
+		return pv
+	}
+	lim := Limits{StringBytes: 5}
+	sinkOf := func(typ Type) *sink { return &sink{col: Column{Name: "c", Type: typ}, out: &Col{}, limits: &lim} }
+	for _, tt := range []struct {
+		name     string
+		typ      Type
+		pv       *pageValues
+		from, to int
+		ascii    bool
+		want     bool
+	}{
+		{"ids", ID, page("a", "bb", "ccccc"), 0, 3, true, true},
+		{"an empty id", ID, page("a", "", "c"), 0, 3, true, false},
+		{"an empty id outside the range", ID, page("a", "", "c"), 2, 3, true, true},
+		{"an empty string", String, page("a", "", "c"), 0, 3, true, true},
+		{"too long", String, page("a", "bbbbbb"), 0, 2, true, false},
+		{"not known ASCII", String, page("a"), 0, 1, false, false},
+		{"currency codes", Currency, page("CNY"), 0, 1, true, false},
+	} {
+		if got := sinkOf(tt.typ).textsOK(tt.pv, tt.from, tt.to, tt.ascii); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -82,6 +82,31 @@ func (s *sink) checkText(v []byte, ascii bool) error {
 	return nil
 }
 
+// textsOK reports whether values [from, to) of a page all pass checkText,
+// in one pass over their lengths, when the caller knows them ASCII (the
+// common case). False means that some may not: the caller checks them one
+// by one.
+func (s *sink) textsOK(pv *pageValues, from, to int, ascii bool) bool {
+	if !ascii || s.col.Type == Currency {
+		return false
+	}
+	limit := uint32(math.MaxUint32)
+	if s.limits.StringBytes > 0 {
+		limit = uint32(min(s.limits.StringBytes, math.MaxUint32))
+	}
+	least := uint32(0)
+	if s.col.Type == ID {
+		least = 1 // not empty
+	}
+	offs := pv.offsets[from : to+1]
+	for k := 1; k < len(offs); k++ {
+		if n := offs[k] - offs[k-1]; n > limit || n < least {
+			return false
+		}
+	}
+	return true
+}
+
 // isASCII reports whether every byte is below 0x80, eight at a time.
 func isASCII(b []byte) bool {
 	for len(b) >= 8 {

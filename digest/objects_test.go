@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 
@@ -57,7 +58,7 @@ func TestObjects(t *testing.T) {
 				defer o.Close()
 				// Two readers, as a run's loaders: one takes the keys in
 				// order, the other the last few first, then the rest.
-				order := [][]string{keys[:len(keys)/2], append(slices(keys[len(keys)-3:]), keys[len(keys)/2:len(keys)-3]...)}
+				order := [][]string{keys[:len(keys)/2], append(slices.Clone(keys[len(keys)-3:]), keys[len(keys)/2:len(keys)-3]...)}
 				var wg sync.WaitGroup
 				errs := make(chan error, len(keys))
 				for _, ks := range order {
@@ -81,8 +82,6 @@ func TestObjects(t *testing.T) {
 		}
 	}
 }
-
-func slices(s []string) []string { return append([]string(nil), s...) }
 
 func check(ctx context.Context, o *Objects, key string, want []byte) error {
 	obj, sum, err := o.Open(ctx, key)

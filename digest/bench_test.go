@@ -31,7 +31,9 @@ func BenchmarkLanes(b *testing.B) {
 			for b.Loop() {
 				ls := &lanes{x16: m.x16}
 				for range 16 {
-					ls.start(newEntry("k"), memObject{bytes.NewReader(data)})
+					e := newEntry("k")
+					e.obj = memObject{bytes.NewReader(data)}
+					ls.start(e)
 				}
 				for !ls.idle() {
 					ls.step(context.Background())

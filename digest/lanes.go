@@ -11,8 +11,6 @@ import (
 	"hash"
 	"io"
 	"unsafe"
-
-	"github.com/recon-dev/recon/store"
 )
 
 // chunk is how much of an object a lane reads at a time: a multiple of
@@ -45,9 +43,8 @@ type lanes struct {
 }
 
 type lane struct {
-	e    *entry
-	obj  store.Object
-	off  int64 // next byte to read
+	e    *entry // whose object (e.obj) the lane hashes
+	off  int64  // next byte to read
 	size int64
 	buf  []byte
 	pend []byte // blocks read, not hashed yet
@@ -57,8 +54,8 @@ type lane struct {
 func (ls *lanes) free() bool { return ls.n < len(ls.l) }
 func (ls *lanes) idle() bool { return ls.n == 0 }
 
-// start hashes e's object in a free lane.
-func (ls *lanes) start(e *entry, obj store.Object) {
+// start hashes e's object (opened) in a free lane.
+func (ls *lanes) start(e *entry) {
 	for i := range ls.l {
 		l := &ls.l[i]
 		if l.e != nil {
@@ -67,7 +64,7 @@ func (ls *lanes) start(e *entry, obj store.Object) {
 		if l.buf == nil {
 			l.buf = make([]byte, chunk+128) // room for the padding
 		}
-		l.e, l.obj, l.off, l.size, l.pend, l.last = e, obj, 0, obj.SizeBytes(), nil, false
+		l.e, l.off, l.size, l.pend, l.last = e, 0, e.obj.SizeBytes(), nil, false
 		for w := range ls.h {
 			ls.h[w][i] = iv[w]
 		}
@@ -90,7 +87,7 @@ func (ls *lanes) end(i int, err error) {
 		l.e.sum = hex.EncodeToString(sum[:])
 	}
 	close(l.e.summed)
-	l.e, l.obj, l.pend = nil, nil, nil
+	l.e, l.pend = nil, nil
 	ls.n--
 }
 
@@ -186,7 +183,7 @@ func (l *lane) read(ctx context.Context) error {
 		return err
 	}
 	n := int(min(int64(chunk), l.size-l.off))
-	m, err := l.obj.ReadAt(l.buf[:n], l.off)
+	m, err := l.e.obj.ReadAt(l.buf[:n], l.off)
 	if m < n {
 		if err == nil || errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF

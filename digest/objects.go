@@ -228,7 +228,7 @@ func (o *Objects) run() {
 			close(e.opened)
 			o.mu.Unlock()
 			if err == nil {
-				ls.start(e, obj)
+				ls.start(e)
 			}
 		}
 		if ls.idle() {

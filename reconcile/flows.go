@@ -202,22 +202,17 @@ func (r *run) flows(ctx context.Context) error {
 	}
 	// The fee cap's base: the payer's successful bids, disbursements and
 	// repayments on each loan a fee names.
-	isFee := func(i int) bool {
-		return B.Status[i] == formats.StatusSuccess && B.Kind[i] == formats.KindFee && B.Loan[i] != 0
-	}
-	nFees := 0
+	var loanFees []int // successful fees naming a loan: the table's size
 	for i := range B.N {
-		if isFee(i) {
-			nFees++
+		if B.Status[i] == formats.StatusSuccess && B.Kind[i] == formats.KindFee && B.Loan[i] != 0 {
+			loanFees = append(loanFees, i)
 		}
 	}
-	bases := newFeeBases(nFees)
+	bases := newFeeBases(len(loanFees))
 	feePayer := make([]bool, r.p.Names.Len()) // payers of a fee: only their rows need a base lookup
-	for i := range B.N {
-		if isFee(i) {
-			bases.add(B.Payer[i], B.Loan[i])
-			feePayer[B.Payer[i]] = true
-		}
+	for _, i := range loanFees {
+		bases.add(B.Payer[i], B.Loan[i])
+		feePayer[B.Payer[i]] = true
 	}
 	type related struct {
 		total money.Sum

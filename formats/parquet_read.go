@@ -439,6 +439,13 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 func (cs *chunkState) checkAll(c *pqCol, s *sink) {
 	pv := &cs.pv
 	ascii := isASCII(pv.bytes[pv.offsets[0]:pv.offsets[pv.n]])
+	if s.textsOK(pv, pv.n, ascii) {
+		for k := range pv.n {
+			cs.state[k] = entryGood
+		}
+		cs.allGood = true
+		return
+	}
 	good := true
 	for k := range pv.n {
 		if err := s.checkText(pv.bytes[pv.offsets[k]:pv.offsets[k+1]], ascii); err != nil {
@@ -631,7 +638,7 @@ func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 // value (a discarded column's values are only checked). It reports false,
 // having added nothing, when a value is bad.
 func (c *pqCol) appendOptional(pv *pageValues, defs []byte, n, nonNull int, s *sink, ascii bool) bool {
-	if !s.textsOK(pv, 0, nonNull, ascii) {
+	if !s.textsOK(pv, nonNull, ascii) {
 		for j := range nonNull {
 			if s.checkText(pv.bytes[pv.offsets[j]:pv.offsets[j+1]], ascii) != nil {
 				return false
@@ -705,7 +712,7 @@ func (c *pqCol) readPlainFast(pv *pageValues, defs []byte, n, nonNull int, s *si
 		ascii := isASCII(pv.bytes[pv.offsets[0]:pv.offsets[nonNull]]) // then no value needs its own UTF-8 check
 		if len(defs) == 0 && !c.col.Discard {
 			// The common case, a required column: one copy for the page.
-			if !s.textsOK(pv, 0, n, ascii) {
+			if !s.textsOK(pv, n, ascii) {
 				for i := range n {
 					if err := s.checkText(pv.bytes[pv.offsets[i]:pv.offsets[i+1]], ascii); err != nil && !report(row+int64(i), err) {
 						return true

@@ -26,7 +26,7 @@ func TestRuleRange(t *testing.T) {
 	}
 }
 
-// TestTextsOK: a page of ASCII values passes in one pass over lengths
+// TestTextsOK: a page's first n ASCII values pass in one pass over lengths
 // unless a value is longer than the limit, an ID is empty, or the column
 // holds currency codes (checked value by value); a page not known ASCII
 // never does.
@@ -43,22 +43,22 @@ func TestTextsOK(t *testing.T) {
 	lim := Limits{StringBytes: 5}
 	sinkOf := func(typ Type) *sink { return &sink{col: Column{Name: "c", Type: typ}, out: &Col{}, limits: &lim} }
 	for _, tt := range []struct {
-		name     string
-		typ      Type
-		pv       *pageValues
-		from, to int
-		ascii    bool
-		want     bool
+		name  string
+		typ   Type
+		pv    *pageValues
+		n     int
+		ascii bool
+		want  bool
 	}{
-		{"ids", ID, page("a", "bb", "ccccc"), 0, 3, true, true},
-		{"an empty id", ID, page("a", "", "c"), 0, 3, true, false},
-		{"an empty id outside the range", ID, page("a", "", "c"), 2, 3, true, true},
-		{"an empty string", String, page("a", "", "c"), 0, 3, true, true},
-		{"too long", String, page("a", "bbbbbb"), 0, 2, true, false},
-		{"not known ASCII", String, page("a"), 0, 1, false, false},
-		{"currency codes", Currency, page("CNY"), 0, 1, true, false},
+		{"ids", ID, page("a", "bb", "ccccc"), 3, true, true},
+		{"an empty id", ID, page("a", "", "c"), 3, true, false},
+		{"an empty id past the first n", ID, page("a", "c", ""), 2, true, true},
+		{"an empty string", String, page("a", "", "c"), 3, true, true},
+		{"too long", String, page("a", "bbbbbb"), 2, true, false},
+		{"not known ASCII", String, page("a"), 1, false, false},
+		{"currency codes", Currency, page("CNY"), 1, true, false},
 	} {
-		if got := sinkOf(tt.typ).textsOK(tt.pv, tt.from, tt.to, tt.ascii); got != tt.want {
+		if got := sinkOf(tt.typ).textsOK(tt.pv, tt.n, tt.ascii); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -82,11 +82,11 @@ func (s *sink) checkText(v []byte, ascii bool) error {
 	return nil
 }
 
-// textsOK reports whether values [from, to) of a page all pass checkText,
+// textsOK reports whether the first n values of a page all pass checkText,
 // in one pass over their lengths, when the caller knows them ASCII (the
 // common case). False means that some may not: the caller checks them one
 // by one.
-func (s *sink) textsOK(pv *pageValues, from, to int, ascii bool) bool {
+func (s *sink) textsOK(pv *pageValues, n int, ascii bool) bool {
 	if !ascii || s.col.Type == Currency {
 		return false
 	}
@@ -98,9 +98,9 @@ func (s *sink) textsOK(pv *pageValues, from, to int, ascii bool) bool {
 	if s.col.Type == ID {
 		least = 1 // not empty
 	}
-	offs := pv.offsets[from : to+1]
+	offs := pv.offsets[:n+1]
 	for k := 1; k < len(offs); k++ {
-		if n := offs[k] - offs[k-1]; n > limit || n < least {
+		if l := offs[k] - offs[k-1]; l > limit || l < least {
 			return false
 		}
 	}

@@ -206,19 +206,25 @@ func (r *run) key(it item) []byte {
 	return r.p.Ledger.ID.At(int(it.idx))
 }
 
+// joinSlots returns an empty open-addressing table for n ledger items: a
+// power of two, at least twice n.
+func joinSlots(n int) []int32 {
+	size := 1
+	for size < 2*n {
+		size <<= 1
+	}
+	return make([]int32, size)
+}
+
 // refJoinOneToOne matches one partition in the common case, where no two
 // ledger rows share a key hash and no two bank rows meet the same ledger
 // row: a table of the ledger rows, probed by the bank rows, each pair
 // matched, as refJoin's key groups of one row a side would be. It reports
 // false, having matched nothing, on any other partition, for refJoin's
-// key groups to decide.
-func refJoinOneToOne(ls, bs []item, m *matching) bool {
-	size := 1
-	for size < 2*len(ls) {
-		size <<= 1
-	}
-	mask := uint64(size - 1)
-	slots := make([]int32, size) // ledger item plus one; 0: empty
+// key groups to decide. slots is an empty table (joinSlots), which it
+// fills with ledger items plus one.
+func refJoinOneToOne(ls, bs []item, slots []int32, m *matching) bool {
+	mask := uint64(len(slots) - 1)
 	for i, it := range ls {
 		s := it.h & mask
 		for ; slots[s] != 0; s = (s + 1) & mask {
@@ -260,17 +266,14 @@ func (r *run) refJoin(ls, bs []item, m *matching) {
 	if len(ls) == 0 {
 		return // bank references that name nothing: matching without reference
 	}
-	if refJoinOneToOne(ls, bs, m) {
+	slots := joinSlots(len(ls))
+	if refJoinOneToOne(ls, bs, slots, m) {
 		return
 	}
 	// Open addressing over the distinct ledger key hashes; a slot holds a
 	// group number plus one.
-	size := 1
-	for size < 2*len(ls) {
-		size <<= 1
-	}
-	mask := uint64(size - 1)
-	slots := make([]int32, size)
+	clear(slots)
+	mask := uint64(len(slots) - 1)
 	groups := make([]keyGroup, 0, len(ls))
 	lg := make([]int32, len(ls)) // group of each ledger item
 	find := func(h uint64, insert bool) int32 {

@@ -66,7 +66,8 @@ func TestRefJoinOneToOne(t *testing.T) {
 		return m
 	}
 	m := newM()
-	if !refJoinOneToOne([]item{L(10, 0), L(26, 1), L(42, 2)}, []item{B(42, 5), B(99, 6), B(10, 7)}, m) {
+	ls := []item{L(10, 0), L(26, 1), L(42, 2)}
+	if !refJoinOneToOne(ls, []item{B(42, 5), B(99, 6), B(10, 7)}, joinSlots(len(ls)), m) {
 		t.Fatal("gave up on a one-to-one partition")
 	}
 	if want := []int32{7, -1, 5, -1, -1, -1, -1, -1}; !slices.Equal(m.lMatch, want) {
@@ -83,7 +84,7 @@ func TestRefJoinOneToOne(t *testing.T) {
 		{"two bank items of one ledger item", []item{L(10, 0), L(26, 1)}, []item{B(26, 5), B(10, 6), B(10, 7)}},
 	} {
 		m := newM()
-		if refJoinOneToOne(tt.ls, tt.bs, m) {
+		if refJoinOneToOne(tt.ls, tt.bs, joinSlots(len(tt.ls)), m) {
 			t.Errorf("%s: not given up", tt.name)
 		}
 		if slices.ContainsFunc(m.lMatch, func(b int32) bool { return b >= 0 }) {

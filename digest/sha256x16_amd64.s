@@ -11,41 +11,33 @@
 // memory at h between blocks). Z24 holds the byte-swap shuffle; gen.go
 // assigns the other registers.
 
+// dst += x ror r1 ^ x ror r2 ^ x op3 r3 (op3 VPRORD or VPSRLD): each of
+// SHA-256's four sigma functions, added in. 0x96 is a three-way xor.
+#define SIGMA(op3, r1, r2, r3, x, dst, t0, t1, t2) \
+	VPRORD $r1, x, t0; \
+	VPRORD $r2, x, t1; \
+	op3 $r3, x, t2; \
+	VPTERNLOGD $0x96, t2, t1, t0; \
+	VPADDD t0, dst, dst
+
 // w0 += sigma0(w1) + w9 + sigma1(w14): the next schedule word, in place of
 // the one 16 rounds back.
 #define SCHED(w0, w1, w9, w14, t0, t1, t2) \
-	VPRORD $7, w1, t0; \
-	VPRORD $18, w1, t1; \
-	VPSRLD $3, w1, t2; \
-	VPTERNLOGD $0x96, t2, t1, t0; \
-	VPADDD t0, w0, w0; \
-	VPRORD $17, w14, t0; \
-	VPRORD $19, w14, t1; \
-	VPSRLD $10, w14, t2; \
-	VPTERNLOGD $0x96, t2, t1, t0; \
-	VPADDD t0, w0, w0; \
+	SIGMA(VPSRLD, 7, 18, 3, w1, w0, t0, t1, t2); \
+	SIGMA(VPSRLD, 17, 19, 10, w14, w0, t0, t1, t2); \
 	VPADDD w9, w0, w0
 
 // One round: h becomes the new a, d the new e; the caller renames the
-// rest. Ternary logic 0x96 is a three-way xor, 0xCA "e ? f : g" (Ch),
-// 0xE8 the majority (Maj).
+// rest. Ternary logic 0xCA is "e ? f : g" (Ch), 0xE8 the majority (Maj).
 #define ROUND(k, w, a, b, c, d, e, f, g, h, t0, t1, t2) \
 	VPADDD.BCST (4*k)(R11), w, t0; \
 	VPADDD t0, h, h; \
-	VPRORD $6, e, t0; \
-	VPRORD $11, e, t1; \
-	VPRORD $25, e, t2; \
-	VPTERNLOGD $0x96, t2, t1, t0; \
-	VPADDD t0, h, h; \
+	SIGMA(VPRORD, 6, 11, 25, e, h, t0, t1, t2); \
 	VMOVDQA32 e, t0; \
 	VPTERNLOGD $0xCA, g, f, t0; \
 	VPADDD t0, h, h; \
 	VPADDD h, d, d; \
-	VPRORD $2, a, t0; \
-	VPRORD $13, a, t1; \
-	VPRORD $22, a, t2; \
-	VPTERNLOGD $0x96, t2, t1, t0; \
-	VPADDD t0, h, h; \
+	SIGMA(VPRORD, 2, 13, 22, a, h, t0, t1, t2); \
 	VMOVDQA32 a, t0; \
 	VPTERNLOGD $0xE8, c, b, t0; \
 	VPADDD t0, h, h

@@ -12,6 +12,7 @@ import (
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
+	"github.com/recon-dev/recon/hugepage"
 )
 
 // readParquet decodes a Parquet object into batches, one per row group.
@@ -156,13 +157,13 @@ func (b *Batch) reserve(cols []*pqCol, n int, chunks []format.ColumnChunk) {
 		switch {
 		case c.col.Discard:
 		case isStringType(c.col.Type) && c.col.Type != Enum:
-			out.Str.Offsets = slices.Grow(out.Str.Offsets, n+1)
-			out.Idx = slices.Grow(out.Idx, n)
+			out.Str.Offsets = hugepage.Grow(out.Str.Offsets, n+1)
+			out.Idx = hugepage.Grow(out.Idx, n)
 			if size := chunks[c.leaf.Index()].MetaData.TotalUncompressedSize; size > 0 && size < 1<<31 {
-				out.Str.Bytes = slices.Grow(out.Str.Bytes, int(size))
+				out.Str.Bytes = hugepage.Grow(out.Str.Bytes, int(size))
 			}
 		default:
-			out.Int = slices.Grow(out.Int, n)
+			out.Int = hugepage.Grow(out.Int, n)
 		}
 	}
 }
@@ -195,7 +196,7 @@ func (b *Batch) reserveObject(cols []*pqCol, groups []format.RowGroup, size int6
 		if cap(out.Str.Bytes)-len(out.Str.Bytes) < int(total) {
 			// With room to spare: the consumer's next object may be a
 			// little larger (see reconcile's Platform.Recycle).
-			out.Str.Bytes = slices.Grow(out.Str.Bytes, int(total+total/64))
+			out.Str.Bytes = hugepage.Grow(out.Str.Bytes, int(total+total/64))
 		}
 	}
 }
@@ -652,7 +653,7 @@ func (c *pqCol) appendOptional(pv *pageValues, defs []byte, n, nonNull int, s *s
 	first := pv.offsets[0]
 	base := uint32(len(out.Bytes)) - first // value j ends at base + offsets[j+1], modulo 2^32
 	out.Bytes = append(out.Bytes, pv.bytes[first:pv.offsets[nonNull]]...)
-	out.Offsets = slices.Grow(out.Offsets, n)
+	out.Offsets = hugepage.Grow(out.Offsets, n)
 	j := 0
 	for _, d := range defs[:n] {
 		if d == c.maxDef {
@@ -683,7 +684,7 @@ func (c *pqCol) appendInts(pv *pageValues, defs []byte, n, nonNull int, s *sink)
 	case nonNull == n:
 		s.out.Int = append(s.out.Int, vals...)
 	default:
-		s.out.Int = slices.Grow(s.out.Int, n)
+		s.out.Int = hugepage.Grow(s.out.Int, n)
 		j := 0
 		for _, d := range defs[:n] {
 			if d == c.maxDef {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/hugepage"
 )
 
 // ErrConservation means the engine lost or invented a row: a bug, never
@@ -54,7 +55,7 @@ func (r *run) conserve(m *matching, in Input) (Stats, error) {
 		}
 	}
 	var byRef, unref int64
-	bankPaired := make([]bool, r.p.Bank.N)
+	bankPaired := hugepage.Make[[]bool](r.p.Bank.N, r.p.Bank.N)
 	for l, b := range m.lMatch {
 		if b < 0 {
 			continue

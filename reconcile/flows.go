@@ -12,6 +12,7 @@ import (
 
 	"github.com/recon-dev/recon/config"
 	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/hugepage"
 	"github.com/recon-dev/recon/money"
 )
 
@@ -339,7 +340,7 @@ func (r *run) roleText(id uint32) string {
 // (its base is summed as flows goes) leaves its row to checkFlow.
 func (r *run) flowsToCheck(ctx context.Context) ([]bool, error) {
 	B := &r.p.Bank
-	check := make([]bool, B.N)
+	check := hugepage.Make[[]bool](B.N, B.N)
 	err := r.parallelRows(ctx, B.N, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if B.Status[i] == formats.StatusSuccess && B.Kind[i] != formats.KindFee {

@@ -10,6 +10,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/hugepage"
 )
 
 // outcome is what became of one input transaction.
@@ -40,7 +41,8 @@ type matching struct {
 }
 
 func newMatching(p *Platform) *matching {
-	m := &matching{lOut: make([]outcome, p.Ledger.N), bOut: make([]outcome, p.Bank.N), lMatch: make([]int32, p.Ledger.N)}
+	m := &matching{lOut: hugepage.Make[[]outcome](p.Ledger.N, p.Ledger.N), bOut: hugepage.Make[[]outcome](p.Bank.N, p.Bank.N),
+		lMatch: hugepage.Make[[]int32](p.Ledger.N, p.Ledger.N)}
 	for i := range m.lMatch {
 		m.lMatch[i] = -1
 	}
@@ -118,7 +120,7 @@ func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) ui
 	shift := 64 - bits // 64 when bits is 0: one partition
 	// A bank row without a reference has no item.
 	skip := func(i int) bool { return side == Bank && keys.Offsets[i] == keys.Offsets[i+1] }
-	hashes := make([]uint64, n)
+	hashes := hugepage.Make[[]uint64](n, n)
 	kept := 0
 	for i := range n {
 		if skip(i) {
@@ -132,7 +134,7 @@ func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) ui
 	for p := 1; p <= nparts; p++ {
 		bounds[p] += bounds[p-1]
 	}
-	items := make([]item, kept)
+	items := hugepage.Make[[]item](kept, kept)
 	next := slices.Clone(bounds[:nparts])
 	for i, h := range hashes {
 		if skip(i) {

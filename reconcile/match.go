@@ -7,8 +7,6 @@ import (
 	"context"
 	"slices"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/hugepage"
 )
@@ -159,7 +157,7 @@ func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) ui
 // not at random); keys with several rows are compared byte for byte.
 func (r *run) matchByReference(ctx context.Context, m *matching) error {
 	p := r.p
-	hash := xxhash.Sum64
+	hash := hashBytes
 	if r.opt.keyHash != nil {
 		hash = r.opt.keyHash
 	}

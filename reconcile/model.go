@@ -9,8 +9,6 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/hugepage"
 )
@@ -105,7 +103,7 @@ func (d *Dict) home(tag uint32) uint64 { return uint64(tag >> (32 - d.bits)) }
 
 // Intern returns the id of name, adding it if new.
 func (d *Dict) Intern(name []byte) uint32 {
-	return d.intern(name, xxhash.Sum64(name))
+	return d.intern(name, hashBytes(name))
 }
 
 // intern is Intern with the name's hash.
@@ -203,7 +201,7 @@ func (d *Dict) grow(bits uint) {
 // Find returns the id of name if interned.
 func (d *Dict) Find(name string) (uint32, bool) {
 	b := bytesOf(name)
-	_, id, ok := d.lookup(b, xxhash.Sum64(b))
+	_, id, ok := d.lookup(b, hashBytes(b))
 	return id, ok
 }
 
@@ -251,7 +249,7 @@ func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	// instruction stream for the processor to have them all in flight.
 	d.hashes = slices.Grow(d.hashes[:0], n)[:n]
 	for k := range n {
-		d.hashes[k] = xxhash.Sum64(vals.At(k))
+		d.hashes[k] = hashBytes(vals.At(k))
 	}
 	var touch uint32
 	for start := 0; start < n; start += block {

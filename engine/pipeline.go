@@ -117,8 +117,12 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 					default:
 					}
 				}
+				// A platform has the machine to itself when two like it do not
+				// fit the budget, or when no platform is left for the other
+				// workers: it then decodes its two sides at once.
+				split := workers > 1 && (memoryBytes > 0 && estimate > memoryBytes/2 || len(next) == 0)
 				start := time.Now()
-				loaded, err := loader.Load(gctx, id)
+				loaded, err := loader.Load(gctx, id, split)
 				if err != nil {
 					return err
 				}

@@ -142,9 +142,10 @@ type Loader struct {
 	// sideNames is the last side platform's names, whose table the next
 	// Load's side reuses (Dict.Reuse).
 	sideNames *reconcile.Dict
-	// Decoding batches, one per table, kept from platform to platform:
-	// the custody side's and the rest, and the ledger side's.
-	batches, sideBatches map[formats.Table]*formats.Batch
+	// Decoding batches, one per table, kept from platform to platform.
+	// The map is filled once: the two sides of a split load read it at
+	// once, each its own tables' batches.
+	batches map[formats.Table]*formats.Batch
 }
 
 // Recycle hands back a platform that is reconciled and no longer read:
@@ -173,66 +174,87 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Loader{objs: objs, plan: plan, opt: opt, batches: map[formats.Table]*formats.Batch{}, sideBatches: map[formats.Table]*formats.Batch{}}
+	batches := map[formats.Table]*formats.Batch{}
+	for _, t := range formats.Tables() {
+		batches[t] = formats.NewBatch(formats.SchemaOf(t))
+	}
+	return &Loader{objs: objs, plan: plan, opt: opt, batches: batches}
 }
 
 // Load decodes one platform's objects. Bad objects are rejected (see
 // Loaded.Rejections), not errors; an error means the store failed.
 //
-// The custody side's tables and the rest (the ledger's and the registry)
-// decode at once: the custody side into the platform, the rest into a
-// platform of its own (its own names), adopted at the end with its names
-// and ids translated (see reconcile.Platform.Adopt).
-func (ld *Loader) Load(ctx context.Context, id string) (*Loaded, error) {
-	newLoader := func(batches map[formats.Table]*formats.Batch) *loader {
-		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: batches}
+// The custody side's tables come first, then the rest (the ledger's and
+// the registry). With split, the two decode at once: the custody side
+// into the platform, the rest into a platform of its own (its own names),
+// adopted at the end with its names and ids translated (see
+// reconcile.Platform.Adopt), which costs a second names table and the
+// translation. Split is for a platform that has the machine to itself
+// (one that runs alone, the last of a run); where other workers keep the
+// processors busy, one after the other is cheaper. Either way the
+// platform comes out the same, names and ids included: the custody side's
+// names take the first ids, the rest's follow in order of appearance.
+func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, error) {
+	newLoader := func() *loader {
+		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: ld.batches}
 	}
-	l, side := newLoader(ld.batches), newLoader(ld.sideBatches)
+	l := newLoader()
+	side := l
+	if split {
+		side = newLoader()
+	}
 	if sp := ld.spare; sp != nil {
 		ld.spare = nil
-		// The side's names start with the last side's table, or one the
-		// size of the last platform's; the platform keeps its own
-		// (Recycle).
-		if ld.sideNames != nil {
-			side.p.Names = ld.sideNames.Reuse()
-		} else {
-			side.p.Names = reconcile.NewDictFor(sp.Names.Len())
-		}
 		sp.Recycle(id)
-		// The side platform fills the old columns of its tables.
-		q := side.p
-		q.Ledger, sp.Ledger = sp.Ledger, q.Ledger
-		q.LBal, sp.LBal = sp.LBal, q.LBal
-		q.Acc, sp.Acc = sp.Acc, q.Acc
-		q.Loans, sp.Loans = sp.Loans, q.Loans
+		if split {
+			// The side's names start with the last side's table, or one
+			// the size of the last platform's; the platform keeps its own
+			// (Recycle).
+			if ld.sideNames != nil {
+				side.p.Names = ld.sideNames.Reuse()
+			} else {
+				side.p.Names = reconcile.NewDictFor(sp.Names.Len())
+			}
+			// The side platform fills the old columns of its tables.
+			q := side.p
+			q.Ledger, sp.Ledger = sp.Ledger, q.Ledger
+			q.LBal, sp.LBal = sp.LBal, q.LBal
+			q.Acc, sp.Acc = sp.Acc, q.Acc
+			q.Loans, sp.Loans = sp.Loans, q.Loans
+		}
 		l.p = sp
 	}
 	custody := func(t formats.Table) bool {
 		return t == formats.CustodyTransactions || t == formats.CustodyBalances
 	}
 	objs := ld.plan.byPlatform[id]
-	g, gctx := errgroup.WithContext(ctx)
-	for _, lf := range []struct {
-		l       *loader
-		custody bool
-	}{{l, true}, {side, false}} {
-		g.Go(func() error {
-			for _, f := range objs {
-				if custody(f.loc.Table) == lf.custody {
-					if err := lf.l.load(gctx, f); err != nil {
-						return err
-					}
+	loadSide := func(ctx context.Context, lf *loader, custodySide bool) error {
+		for _, f := range objs {
+			if custody(f.loc.Table) == custodySide {
+				if err := lf.load(ctx, f); err != nil {
+					return err
 				}
 			}
-			return nil
-		})
+		}
+		return nil
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	if split {
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return loadSide(gctx, l, true) })
+		g.Go(func() error { return loadSide(gctx, side, false) })
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		l.merge(side)
+		ld.sideNames = side.p.Names // adopted: only its table is of use now
+	} else {
+		for _, custodySide := range []bool{true, false} {
+			if err := loadSide(ctx, l, custodySide); err != nil {
+				return nil, err
+			}
+		}
 	}
-	l.merge(side)
-	ld.sideNames = side.p.Names // adopted: only its table is of use now
-	l.log.Debug("platform loaded", "platform", id, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
+	l.log.Debug("platform loaded", "platform", id, "split", split, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
 	return &Loaded{PlatformInput: PlatformInput{Platform: l.p, Input: l.in}, Objects: l.objects, Rejections: l.rejects, Rows: l.rows}, nil
 }
 
@@ -281,10 +303,6 @@ func (l *loader) load(ctx context.Context, f found) error {
 	size := obj.SizeBytes()
 	mark := l.p.Mark()
 	b := l.batches[f.loc.Table]
-	if b == nil {
-		b = formats.NewBatch(formats.SchemaOf(f.loc.Table))
-		l.batches[f.loc.Table] = b
-	}
 	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: b})
 	sum, herr := hash()
 	if herr != nil {

@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"math"
 	"testing"
 
@@ -60,6 +61,30 @@ func TestTextsOK(t *testing.T) {
 	} {
 		if got := sinkOf(tt.typ).textsOK(tt.pv, tt.n, tt.ascii); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestIsASCII puts one byte of 0x80 or more at every position of values
+// of every length up to past two of isASCII's 32-byte steps.
+func TestIsASCII(t *testing.T) {
+	for n := range 80 {
+		b := bytes.Repeat([]byte{'a'}, n)
+		if !isASCII(b) {
+			t.Fatalf("%d ASCII bytes: not ASCII", n)
+		}
+		for i := range n {
+			for _, c := range []byte{0x80, 0xC3, 0xFF} {
+				b[i] = c
+				if isASCII(b) {
+					t.Fatalf("%d bytes, %#x at %d: ASCII", n, c, i)
+				}
+				b[i] = 0x7F
+				if !isASCII(b) {
+					t.Fatalf("%d bytes, 0x7f at %d: not ASCII", n, i)
+				}
+				b[i] = 'a'
+			}
 		}
 	}
 }

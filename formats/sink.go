@@ -107,8 +107,16 @@ func (s *sink) textsOK(pv *pageValues, n int, ascii bool) bool {
 	return true
 }
 
-// isASCII reports whether every byte is below 0x80, eight at a time.
+// isASCII reports whether every byte is below 0x80, 32 at a time.
 func isASCII(b []byte) bool {
+	for len(b) >= 32 { // four words at a time: one test, no dependency between loads
+		w := binary.LittleEndian.Uint64(b) | binary.LittleEndian.Uint64(b[8:]) |
+			binary.LittleEndian.Uint64(b[16:]) | binary.LittleEndian.Uint64(b[24:])
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[32:]
+	}
 	for len(b) >= 8 {
 		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
 			return false

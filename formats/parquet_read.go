@@ -549,6 +549,9 @@ func (c *pqCol) readDictPage(idx []int32, defs []byte, n int, s *sink, cs *chunk
 	if len(defs) == 0 && c.readDictFast(idx[:n], s, cs) {
 		return nil
 	}
+	if len(defs) >= n && c.readDictNullable(idx, defs[:n], s, cs) {
+		return nil
+	}
 	j := 0
 	for i := range n {
 		var err error
@@ -631,6 +634,33 @@ func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 	for _, k := range idx {
 		s.out.Int = append(s.out.Int, cs.val[k])
 	}
+	return true
+}
+
+// readDictNullable is readDictFast for a page with definition levels (an
+// optional column, loan_id say): a null's index is -1. It reports false,
+// having added nothing, where readDictPage must go row by row (a null in
+// a required column, an entry not known good, an index out of range).
+func (c *pqCol) readDictNullable(idx []int32, defs []byte, s *sink, cs *chunkState) bool {
+	if !cs.dictForm || !cs.allGood || c.col.Required {
+		return false
+	}
+	nv := uint(cs.pv.n)
+	start := len(s.out.Idx)
+	out := slices.Grow(s.out.Idx, len(defs))[:start+len(defs)]
+	j := 0
+	for i, d := range defs {
+		if d != c.maxDef {
+			out[start+i] = -1
+			continue
+		}
+		if j >= len(idx) || uint(idx[j]) >= nv {
+			return false
+		}
+		out[start+i] = idx[j]
+		j++
+	}
+	s.out.Idx = out
 	return true
 }
 

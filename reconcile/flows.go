@@ -144,49 +144,42 @@ func DefaultFlowRules() *FlowRules {
 // isUser reports whether role holds users' money.
 func (fr *FlowRules) isUser(role int) bool { return role >= 0 && fr.user[role] }
 
-// feeBases holds the fee cap's base of each payer and loan a fee names:
-// an open-addressing table over the pair (loan ids are never 0, so a 0 key
-// is an empty slot), the sums apart.
+// feeBases holds the fee cap's base of each payer and loan a fee names,
+// found by loan: the pairs of loan id l are pairs[first[l]:first[l+1]],
+// a handful (the loan's investors, say), so a lookup reads one entry of
+// first and a few of payer, arrays a tenth the size of a hash table over
+// the pairs, and mostly in cache.
 type feeBases struct {
-	keys []uint64 // payer<<32 | loan
-	idx  []uint32 // the pair's sum in sums
-	sums []money.Sum
-	bits uint
+	first []uint32 // by loan id, one more than there are names
+	payer []uint32 // each pair's payer; a payer may repeat, the first is the pair's
+	sums  []money.Sum
 }
 
-// newFeeBases returns a table for up to n pairs.
-func newFeeBases(n int) *feeBases {
-	bits := uint(4)
-	for 1<<bits < 2*n {
-		bits++
+// newFeeBases returns the bases of the payer and loan of each row in
+// rows (fees naming a loan), over a platform of names names.
+func newFeeBases(t *Txns, rows []int, names int) *feeBases {
+	f := &feeBases{first: make([]uint32, names+1), payer: make([]uint32, len(rows)), sums: make([]money.Sum, len(rows))}
+	for _, i := range rows {
+		f.first[t.Loan[i]+1]++
 	}
-	return &feeBases{keys: make([]uint64, 1<<bits), idx: make([]uint32, 1<<bits), bits: bits}
-}
-
-// slot returns the slot of payer and loan: theirs, or the empty one they
-// would go in.
-func (f *feeBases) slot(payer, loan uint32) (uint64, uint64) {
-	key := uint64(payer)<<32 | uint64(loan)
-	mask := uint64(len(f.keys) - 1)
-	s := (key * 0x9E3779B97F4A7C15) >> (64 - f.bits)
-	for f.keys[s] != 0 && f.keys[s] != key {
-		s = (s + 1) & mask
+	for l := 1; l <= names; l++ {
+		f.first[l] += f.first[l-1]
 	}
-	return s, key
-}
-
-// add makes room for the base of payer and loan (loan not 0).
-func (f *feeBases) add(payer, loan uint32) {
-	if s, key := f.slot(payer, loan); f.keys[s] == 0 {
-		f.keys[s], f.idx[s] = key, uint32(len(f.sums))
-		f.sums = append(f.sums, money.Sum{})
+	next := slices.Clone(f.first[:names])
+	for _, i := range rows {
+		l := t.Loan[i]
+		f.payer[next[l]] = t.Payer[i]
+		next[l]++
 	}
+	return f
 }
 
 // get returns the base of payer and loan, nil when no fee names them.
 func (f *feeBases) get(payer, loan uint32) *money.Sum {
-	if s, _ := f.slot(payer, loan); f.keys[s] != 0 {
-		return &f.sums[f.idx[s]]
+	for k := f.first[loan]; k < f.first[loan+1]; k++ {
+		if f.payer[k] == payer {
+			return &f.sums[k]
+		}
 	}
 	return nil
 }
@@ -203,16 +196,15 @@ func (r *run) flows(ctx context.Context) error {
 	}
 	// The fee cap's base: the payer's successful bids, disbursements and
 	// repayments on each loan a fee names.
-	var loanFees []int // successful fees naming a loan: the table's size
+	var loanFees []int // successful fees naming a loan
 	for i := range B.N {
 		if B.Status[i] == formats.StatusSuccess && B.Kind[i] == formats.KindFee && B.Loan[i] != 0 {
 			loanFees = append(loanFees, i)
 		}
 	}
-	bases := newFeeBases(len(loanFees))
+	bases := newFeeBases(B, loanFees, r.p.Names.Len())
 	feePayer := make([]bool, r.p.Names.Len()) // payers of a fee: only their rows need a base lookup
 	for _, i := range loanFees {
-		bases.add(B.Payer[i], B.Loan[i])
 		feePayer[B.Payer[i]] = true
 	}
 	type related struct {

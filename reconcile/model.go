@@ -611,12 +611,15 @@ func (p *Platform) checkOwner(key, bank string, b *formats.Batch) error {
 func (p *Platform) internCol(c *formats.Col, n int, dst []uint32) []uint32 {
 	if c.Dict != nil {
 		ids := p.Names.InternAll(c.Dict)
-		for _, k := range c.Idx[:n] {
-			if k < 0 {
-				dst = append(dst, 0) // null: the empty name
-			} else {
-				dst = append(dst, ids[k])
+		start := len(dst)
+		dst = room(dst, n)[:start+n]
+		out := dst[start:]
+		for i, k := range c.Idx[:n] {
+			id := uint32(0) // null: the empty name
+			if k >= 0 {
+				id = ids[k]
 			}
+			out[i] = id
 		}
 		return dst
 	}

@@ -180,7 +180,7 @@ func (j *job) reconcile(ctx context.Context) ([]platformDone, *ingest.Plan, erro
 	j.log.Info("inputs found", "date", j.opt.Date, "platforms", len(plan.Platforms), "bad_keys", len(plan.Rejections))
 	// Platforms go through load and reconcile a few at a time: a
 	// platform's columns live only while it is being reconciled.
-	done, err := reconcilePlatforms(ctx, j.st, plan, j.iopt, j.ropt, j.opt.Workers, j.opt.MemoryBytes, j.log)
+	done, err := reconcilePlatforms(ctx, j.st, plan, j.iopt, j.ropt, j.opt.Workers, j.opt.MemoryBytes, j.log, j.finishPlatform)
 	return done, plan, err
 }
 
@@ -195,14 +195,14 @@ func (j *job) commit(ctx context.Context, plan *ingest.Plan, done []platformDone
 	objects := slices.Clone(plan.Objects)
 	rejections := slices.Clone(plan.Rejections)
 	sum := &report.Summary{RunDate: date, EngineVersion: Version, ConfigSHA256: cfg.Hash(), AmountScale: cfg.AmountScale, Rows: rows}
-	byPlatform := map[string][]formats.Exception{}
+	outs := map[string]platformOut{}
 	for _, d := range done {
 		for t, n := range d.rows {
 			rows[t] += n
 		}
 		objects = append(objects, d.objects...)
 		rejections = append(rejections, d.rejections...)
-		byPlatform[d.id] = d.exceptions
+		outs[d.id] = d.out
 		sum.Platforms = append(sum.Platforms, report.Platform{
 			PlatformID: d.id, Bank: d.stats.Counts(reconcile.Bank), Ledger: d.stats.Counts(reconcile.Ledger),
 		})
@@ -215,17 +215,17 @@ func (j *job) commit(ctx context.Context, plan *ingest.Plan, done []platformDone
 	if err != nil {
 		return nil, err
 	}
+	// A reconciled platform's rejected inputs are among its exceptions
+	// already (finishPlatform); the rest (keys naming no platform that was
+	// reconciled) make up platforms of their own.
+	orphans := map[string][]ingest.Rejection{}
 	for _, rj := range rejections {
-		e := formats.Exception{
-			Kind: reconcile.InputRejected, Severity: j.sev[reconcile.InputRejected], RunDate: j.day, FirstSeen: j.day,
-			PlatformID: rj.PlatformID, BankID: rj.BankID, SourceKey: rj.Key,
-			Detail: fmt.Sprintf("Input %s was quarantined and not reconciled: %s", rj.Key, oneLine(rj.Reason.Error())),
+		if _, ok := outs[rj.PlatformID]; !ok {
+			if _, seen := orphans[rj.PlatformID]; !seen {
+				sum.Platforms = append(sum.Platforms, report.Platform{PlatformID: rj.PlatformID})
+			}
+			orphans[rj.PlatformID] = append(orphans[rj.PlatformID], rj)
 		}
-		e.SetID()
-		if _, ok := byPlatform[rj.PlatformID]; !ok {
-			sum.Platforms = append(sum.Platforms, report.Platform{PlatformID: rj.PlatformID})
-		}
-		byPlatform[rj.PlatformID] = append(byPlatform[rj.PlatformID], e)
 		sum.Rejected = append(sum.Rejected, report.Rejected{Key: rj.Key, PlatformID: rj.PlatformID, Reason: rj.Reason.Error()})
 	}
 	// Platforms in id order; the one without a platform ("" for rejected
@@ -241,21 +241,21 @@ func (j *job) commit(ctx context.Context, plan *ingest.Plan, done []platformDone
 	var all []formats.Exception
 	for i := range sum.Platforms {
 		p := &sum.Platforms[i]
-		es := byPlatform[p.PlatformID]
-		formats.SortExceptions(es)
-		p.Verdict, p.Guarantees = report.Judge(es, cfg.Verdict, cfg.AmountScale)
-		for _, e := range es {
+		out, ok := outs[p.PlatformID]
+		if !ok {
+			if out, err = j.finishPlatform(ctx, p.PlatformID, nil, orphans[p.PlatformID]); err != nil {
+				return nil, err
+			}
+		}
+		p.Verdict, p.Guarantees = out.verdict, out.guarantees
+		for _, e := range out.exceptions {
 			p.Exceptions.Add(e.Kind, e.Severity)
 			sum.Exceptions.Add(e.Kind, e.Severity)
 			man.Exceptions[e.Kind]++
 		}
-		keys, outs, err := writeExceptions(ctx, j.st, date, p.PlatformID, es, cfg)
-		if err != nil {
-			return nil, err
-		}
-		sum.Outputs.Exceptions = append(sum.Outputs.Exceptions, keys...)
-		man.Outputs = append(man.Outputs, outs...)
-		all = append(all, es...)
+		sum.Outputs.Exceptions = append(sum.Outputs.Exceptions, out.keys...)
+		man.Outputs = append(man.Outputs, out.outputs...)
+		all = append(all, out.exceptions...)
 	}
 	sum.Outputs.Summary = RunPrefix(date) + "summary.json"
 	sum.Outputs.Report = RunPrefix(date) + "report.html"
@@ -277,6 +277,39 @@ func (j *job) commit(ctx context.Context, plan *ingest.Plan, done []platformDone
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
+
+// platformOut is one platform's exceptions as the run commits them:
+// sorted, judged and written as parts.
+type platformOut struct {
+	exceptions []formats.Exception
+	verdict    report.Verdict
+	guarantees report.Guarantees
+	keys       []string
+	outputs    []report.Output
+}
+
+// finishPlatform adds to a platform's exceptions one INPUT_REJECTED for
+// each of its rejected inputs, sorts and judges them, and writes them
+// under the run's prefix. A worker calls it as soon as the platform is
+// reconciled, so that writing overlaps the other platforms' work: the
+// files are only trusted once the manifest that lists them exists.
+func (j *job) finishPlatform(ctx context.Context, id string, es []formats.Exception, rejections []ingest.Rejection) (platformOut, error) {
+	for _, rj := range rejections {
+		e := formats.Exception{
+			Kind: reconcile.InputRejected, Severity: j.sev[reconcile.InputRejected], RunDate: j.day, FirstSeen: j.day,
+			PlatformID: rj.PlatformID, BankID: rj.BankID, SourceKey: rj.Key,
+			Detail: fmt.Sprintf("Input %s was quarantined and not reconciled: %s", rj.Key, oneLine(rj.Reason.Error())),
+		}
+		e.SetID()
+		es = append(es, e)
+	}
+	formats.SortExceptions(es)
+	out := platformOut{exceptions: es}
+	out.verdict, out.guarantees = report.Judge(es, j.cfg.Verdict, j.cfg.AmountScale)
+	var err error
+	out.keys, out.outputs, err = writeExceptions(ctx, j.st, j.opt.Date, id, es, j.cfg)
+	return out, err
+}
 
 // writeExceptions writes one platform's exceptions as parts of at most
 // ExceptionsPerPart rows; a platform without exceptions gets one empty

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -25,7 +26,7 @@ const memoryPerInputByte = 8
 // exceptions and counts, not its columns.
 type platformDone struct {
 	id         string
-	exceptions []formats.Exception
+	out        platformOut // its exceptions, written
 	stats      reconcile.Stats
 	objects    []ingest.Object
 	rejections []ingest.Rejection
@@ -38,8 +39,15 @@ type platformDone struct {
 // columns only to fill them with its next platform's, and counts them in
 // the budget until then, so at most workers platforms' columns are in
 // memory at once, within the budget.
-func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, iopt ingest.Options, ropt reconcile.Options, workers int, memoryBytes int64, log *slog.Logger) ([]platformDone, error) {
+func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, iopt ingest.Options, ropt reconcile.Options, workers int, memoryBytes int64, log *slog.Logger,
+	finish func(ctx context.Context, id string, es []formats.Exception, rejections []ingest.Rejection) (platformOut, error)) ([]platformDone, error) {
 	done := make([]platformDone, len(plan.Platforms))
+	// Inputs whose keys break the layout but name a platform count among
+	// that platform's rejections.
+	badKeys := map[string][]ingest.Rejection{}
+	for _, rj := range plan.Rejections {
+		badKeys[rj.PlatformID] = append(badKeys[rj.PlatformID], rj)
+	}
 	// Platforms in flight share the memory budget: a worker waits for room
 	// for the platform's estimate before loading it (a platform larger
 	// than the whole budget runs alone).
@@ -131,7 +139,11 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				if err != nil {
 					return err
 				}
-				done[i] = platformDone{id: id, exceptions: res.Exceptions, stats: res.Stats,
+				out, err := finish(gctx, id, res.Exceptions, append(slices.Clone(badKeys[id]), loaded.Rejections...))
+				if err != nil {
+					return err
+				}
+				done[i] = platformDone{id: id, out: out, stats: res.Stats,
 					objects: loaded.Objects, rejections: loaded.Rejections, rows: loaded.Rows}
 				loader.Recycle(loaded.Platform)
 				log.Info("platform reconciled", "platform", id, "bank_rows", res.Stats.Rows[reconcile.Bank],

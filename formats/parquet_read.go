@@ -631,9 +631,12 @@ func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 		s.out.Idx = append(s.out.Idx, idx...)
 		return true
 	}
-	for _, k := range idx {
-		s.out.Int = append(s.out.Int, cs.val[k])
+	start := len(s.out.Int)
+	out := slices.Grow(s.out.Int, len(idx))[:start+len(idx)]
+	for i, k := range idx {
+		out[start+i] = cs.val[k]
 	}
+	s.out.Int = out
 	return true
 }
 

@@ -184,7 +184,8 @@ func (j *job) reconcile(ctx context.Context) ([]platformDone, *ingest.Plan, erro
 	return done, plan, err
 }
 
-// commit quarantines rejected inputs, then writes the exceptions, the
+// commit quarantines rejected inputs, then writes the exceptions of what
+// names no reconciled platform (the workers wrote the platforms'), the
 // summary, the report and, last, the manifest.
 func (j *job) commit(ctx context.Context, plan *ingest.Plan, done []platformDone) (*Outcome, error) {
 	date, cfg := j.opt.Date, j.cfg

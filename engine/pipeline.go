@@ -33,6 +33,10 @@ type platformDone struct {
 	rows       map[string]int64
 }
 
+// finishFunc completes a reconciled platform's exceptions with those of
+// its rejected inputs and writes them (job.finishPlatform).
+type finishFunc func(ctx context.Context, id string, es []formats.Exception, rejections []ingest.Rejection) (platformOut, error)
+
 // reconcilePlatforms loads and reconciles every platform of the plan,
 // with as many workers going through the platforms in turn, and returns
 // the results in platform order. A worker keeps a reconciled platform's
@@ -40,7 +44,7 @@ type platformDone struct {
 // the budget until then, so at most workers platforms' columns are in
 // memory at once, within the budget.
 func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, iopt ingest.Options, ropt reconcile.Options, workers int, memoryBytes int64, log *slog.Logger,
-	finish func(ctx context.Context, id string, es []formats.Exception, rejections []ingest.Rejection) (platformOut, error)) ([]platformDone, error) {
+	finish finishFunc) ([]platformDone, error) {
 	done := make([]platformDone, len(plan.Platforms))
 	// Inputs whose keys break the layout but name a platform count among
 	// that platform's rejections.

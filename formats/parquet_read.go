@@ -631,13 +631,20 @@ func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 		s.out.Idx = append(s.out.Idx, idx...)
 		return true
 	}
-	start := len(s.out.Int)
-	out := slices.Grow(s.out.Int, len(idx))[:start+len(idx)]
+	var out []int64
+	s.out.Int, out = extend(s.out.Int, len(idx))
 	for i, k := range idx {
-		out[start+i] = cs.val[k]
+		out[i] = cs.val[k]
 	}
-	s.out.Int = out
 	return true
+}
+
+// extend lengthens s by n elements, growing it if it must, and returns it
+// with the new elements, to be filled in place.
+func extend[S ~[]E, E any](s S, n int) (S, S) {
+	start := len(s)
+	s = slices.Grow(s, n)[:start+n]
+	return s, s[start:]
 }
 
 // readDictNullable is readDictFast for a page with definition levels (an
@@ -649,21 +656,20 @@ func (c *pqCol) readDictNullable(idx []int32, defs []byte, s *sink, cs *chunkSta
 		return false
 	}
 	nv := uint(cs.pv.n)
-	start := len(s.out.Idx)
-	out := slices.Grow(s.out.Idx, len(defs))[:start+len(defs)]
+	all, out := extend(s.out.Idx, len(defs))
 	j := 0
 	for i, d := range defs {
 		if d != c.maxDef {
-			out[start+i] = -1
+			out[i] = -1
 			continue
 		}
 		if j >= len(idx) || uint(idx[j]) >= nv {
 			return false
 		}
-		out[start+i] = idx[j]
+		out[i] = idx[j]
 		j++
 	}
-	s.out.Idx = out
+	s.out.Idx = all
 	return true
 }
 

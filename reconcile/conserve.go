@@ -1,8 +1,10 @@
 package reconcile
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/hugepage"
@@ -18,61 +20,28 @@ var outcomeNames = [numOutcomes]string{"undecided", "matched by reference", "mat
 // outcome that the output accounts for: counts and sums per side agree
 // with what the reader saw, both sides of every pair agree, and each
 // duplicate and missing row has its exception.
-func (r *run) conserve(m *matching, in Input) (Stats, error) {
+func (r *run) conserve(ctx context.Context, m *matching, in Input) (Stats, error) {
 	var st Stats
-	var errs []error
-	fail := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConservation}, args...)...))
-	}
-	for _, side := range []Side{Ledger, Bank} {
-		t := r.side(side)
-		out := m.lOut
-		if side == Bank {
-			out = m.bOut
-		}
-		st.Rows[side] = int64(t.N)
-		for i := range t.N {
-			o := out[i]
-			if o == outNone || o >= numOutcomes {
-				fail("%s row %d (%s) was never decided", side, i, r.where(t, i))
-				continue
-			}
-			if o == outIdle && t.Status[i] == formats.StatusSuccess {
-				fail("%s row %s moved money but is neither matched nor reported", side, r.where(t, i))
-			}
-			st.Outcomes[side][o]++
-			st.Amounts[side][o].Add(t.Amount[i])
-		}
-		if in.Rows[side] != int64(t.N) {
-			fail("%s: the readers saw %d rows, the matcher holds %d", side, in.Rows[side], t.N)
-		}
-		var total = st.Amounts[side][0]
-		for o := outcome(1); o < numOutcomes; o++ {
-			total.AddSum(st.Amounts[side][o])
-		}
-		if total != in.Amount[side] {
-			fail("%s: the readers saw amounts totalling %s, the outcomes total %s", side, in.Amount[side].Format(r.opt.Scale), total.Format(r.opt.Scale))
-		}
-	}
+	// The two sides and the pairs are checked at once, each task with its
+	// own errors, joined in a fixed order.
+	var taskErrs [3][]error
 	var byRef, unref int64
-	bankPaired := hugepage.Make[[]bool](r.p.Bank.N, r.p.Bank.N)
-	for l, b := range m.lMatch {
-		if b < 0 {
-			continue
+	err := parallelFor(ctx, r.opt.Workers, 3, func(k int) error {
+		fail := func(format string, args ...any) {
+			taskErrs[k] = append(taskErrs[k], conservationError(format, args...))
 		}
-		lo, bo := m.lOut[l], m.bOut[b]
-		switch {
-		case bankPaired[b]:
-			fail("bank row %d is matched twice", b)
-		case lo != bo || (lo != outRef && lo != outUnref):
-			fail("pair ledger %d / bank %d is %s / %s", l, b, outcomeNames[lo], outcomeNames[bo])
-		case lo == outRef:
-			byRef++
-		default:
-			unref++
+		if k == 2 {
+			byRef, unref = r.conservePairs(m, fail)
+		} else {
+			r.conserveSide([]Side{Ledger, Bank}[k], m, in, &st, fail)
 		}
-		bankPaired[b] = true
+		return nil
+	})
+	if err != nil {
+		return st, err
 	}
+	errs := slices.Concat(taskErrs[0], taskErrs[1], taskErrs[2])
+	fail := func(format string, args ...any) { errs = append(errs, conservationError(format, args...)) }
 	for _, side := range []Side{Ledger, Bank} {
 		if st.Outcomes[side][outRef] != byRef || st.Outcomes[side][outUnref] != unref {
 			fail("%s: %d rows matched by reference and %d without, but there are %d and %d pairs",
@@ -100,4 +69,68 @@ func (r *run) conserve(m *matching, in Input) (Stats, error) {
 		errs = append(errs[:10], fmt.Errorf("... and %d more", len(errs)-10))
 	}
 	return st, errors.Join(errs...)
+}
+
+func conservationError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrConservation}, args...)...)
+}
+
+// conserveSide counts one side's rows and amounts by outcome into st
+// (its own entries only), failing on a row left undecided or one that
+// moved money and is accounted for nowhere, and on totals that differ
+// from what the readers saw.
+func (r *run) conserveSide(side Side, m *matching, in Input, st *Stats, fail func(string, ...any)) {
+	t := r.side(side)
+	out := m.lOut
+	if side == Bank {
+		out = m.bOut
+	}
+	st.Rows[side] = int64(t.N)
+	for i := range t.N {
+		o := out[i]
+		if o == outNone || o >= numOutcomes {
+			fail("%s row %d (%s) was never decided", side, i, r.where(t, i))
+			continue
+		}
+		if o == outIdle && t.Status[i] == formats.StatusSuccess {
+			fail("%s row %s moved money but is neither matched nor reported", side, r.where(t, i))
+		}
+		st.Outcomes[side][o]++
+		st.Amounts[side][o].Add(t.Amount[i])
+	}
+	if in.Rows[side] != int64(t.N) {
+		fail("%s: the readers saw %d rows, the matcher holds %d", side, in.Rows[side], t.N)
+	}
+	var total = st.Amounts[side][0]
+	for o := outcome(1); o < numOutcomes; o++ {
+		total.AddSum(st.Amounts[side][o])
+	}
+	if total != in.Amount[side] {
+		fail("%s: the readers saw amounts totalling %s, the outcomes total %s", side, in.Amount[side].Format(r.opt.Scale), total.Format(r.opt.Scale))
+	}
+}
+
+// conservePairs checks that both rows of every pair agree on how they
+// were matched and that no bank row is in two pairs, and counts the pairs
+// matched by reference and without.
+func (r *run) conservePairs(m *matching, fail func(string, ...any)) (byRef, unref int64) {
+	bankPaired := hugepage.Make[[]bool](r.p.Bank.N, r.p.Bank.N)
+	for l, b := range m.lMatch {
+		if b < 0 {
+			continue
+		}
+		lo, bo := m.lOut[l], m.bOut[b]
+		switch {
+		case bankPaired[b]:
+			fail("bank row %d is matched twice", b)
+		case lo != bo || (lo != outRef && lo != outUnref):
+			fail("pair ledger %d / bank %d is %s / %s", l, b, outcomeNames[lo], outcomeNames[bo])
+		case lo == outRef:
+			byRef++
+		default:
+			unref++
+		}
+		bankPaired[b] = true
+	}
+	return byRef, unref
 }

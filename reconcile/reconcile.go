@@ -154,7 +154,7 @@ func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result
 	for _, pr := range runs {
 		r.out = append(r.out, pr.out...)
 	}
-	stats, err := r.conserve(m, in)
+	stats, err := r.conserve(ctx, m, in)
 	if err != nil {
 		return nil, fmt.Errorf("platform %s: %w", p.ID, err)
 	}

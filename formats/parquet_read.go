@@ -639,11 +639,12 @@ func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 	return true
 }
 
-// extend lengthens s by n elements, growing it if it must, and returns it
-// with the new elements, to be filled in place.
+// extend lengthens s by n elements, growing it as the batch's columns
+// grow (hugepage.Grow) if it must, and returns it with the new elements,
+// to be filled in place.
 func extend[S ~[]E, E any](s S, n int) (S, S) {
 	start := len(s)
-	s = slices.Grow(s, n)[:start+n]
+	s = hugepage.Grow(s, n)[:start+n]
 	return s, s[start:]
 }
 
@@ -692,13 +693,14 @@ func (c *pqCol) appendOptional(pv *pageValues, defs []byte, n, nonNull int, s *s
 	first := pv.offsets[0]
 	base := uint32(len(out.Bytes)) - first // value j ends at base + offsets[j+1], modulo 2^32
 	out.Bytes = append(out.Bytes, pv.bytes[first:pv.offsets[nonNull]]...)
-	out.Offsets = hugepage.Grow(out.Offsets, n)
+	var offs []uint32
+	out.Offsets, offs = extend(out.Offsets, n)
 	j := 0
-	for _, d := range defs[:n] {
+	for i, d := range defs[:n] {
 		if d == c.maxDef {
 			j++
 		}
-		out.Offsets = append(out.Offsets, base+pv.offsets[j])
+		offs[i] = base + pv.offsets[j]
 	}
 	return true
 }
@@ -723,14 +725,15 @@ func (c *pqCol) appendInts(pv *pageValues, defs []byte, n, nonNull int, s *sink)
 	case nonNull == n:
 		s.out.Int = append(s.out.Int, vals...)
 	default:
-		s.out.Int = hugepage.Grow(s.out.Int, n)
+		var out []int64
+		s.out.Int, out = extend(s.out.Int, n)
 		j := 0
-		for _, d := range defs[:n] {
+		for i, d := range defs[:n] {
 			if d == c.maxDef {
-				s.out.Int = append(s.out.Int, vals[j])
+				out[i] = vals[j]
 				j++
 			} else {
-				s.out.Int = append(s.out.Int, 0)
+				out[i] = 0 // a null
 			}
 		}
 	}

@@ -1,0 +1,11 @@
+package reconcile
+
+import "unsafe"
+
+// prefetch asks the processor to bring the cache line at p into its
+// caches and returns at once: unlike a load, it holds up nothing while the
+// line is on its way. Loops over tables larger than the caches issue it
+// some iterations ahead, so that several misses are in flight at a time.
+//
+//go:noescape
+func prefetch(p unsafe.Pointer)

@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package reconcile
+
+import "unsafe"
+
+// prefetch does nothing here: see prefetch_amd64.go.
+func prefetch(p unsafe.Pointer) {}

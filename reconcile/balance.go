@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/money"
@@ -27,8 +28,6 @@ type denseSums struct {
 	seen   []bitset                // accounts with a sum, one bit each: small enough to stay in cache
 	last   [2]uint32
 	lastG  int
-	// touched keeps addMoves's early reads from being optimized away.
-	touched int64
 }
 
 // bitset is a set of name ids.
@@ -327,34 +326,27 @@ func (r *run) bankMoves(ctx context.Context) (*denseSums, error) {
 // addMoves adds rows lo to hi of B, the successful ones, by bank and
 // currency: the amount out of the payer's account, into the payee's.
 //
-// The rows go in blocks whose sums are read first, loads that do not
-// depend on one another, so that the processor fetches their cache lines
-// at once rather than one miss after another (a platform's sums outgrow
-// the caches at a few hundred thousand accounts).
+// The sums of the row some rows ahead are prefetched, so that the
+// processor fetches several of their cache lines at once rather than one
+// miss after another (a platform's sums outgrow the caches at a few
+// hundred thousand accounts).
 func (d *denseSums) addMoves(B *Txns, lo, hi int) {
-	const block = 16
-	var gs [block]int
-	var touch int64
-	for start := lo; start < hi; start += block {
-		end := min(start+block, hi)
-		for i := start; i < end; i++ {
-			if B.Status[i] != formats.StatusSuccess {
-				continue
+	const ahead = 16
+	for i := lo; i < hi; i++ {
+		if a := i + ahead; a < hi && B.Status[a] == formats.StatusSuccess {
+			// Groups are made in row order: one not made yet is not fetched.
+			if g := d.group([2]uint32{B.Bank[a], B.Currency[a]}, false); g >= 0 {
+				prefetch(unsafe.Pointer(&d.small[g][B.Payer[a]]))
+				prefetch(unsafe.Pointer(&d.small[g][B.Payee[a]]))
 			}
-			g := d.group([2]uint32{B.Bank[i], B.Currency[i]}, true)
-			gs[i-start] = g
-			touch += d.small[g][B.Payer[i]] + d.small[g][B.Payee[i]]
 		}
-		for i := start; i < end; i++ {
-			if B.Status[i] != formats.StatusSuccess {
-				continue
-			}
-			g := gs[i-start]
-			d.addTo(g, B.Payer[i], -B.Amount[i])
-			d.addTo(g, B.Payee[i], B.Amount[i])
+		if B.Status[i] != formats.StatusSuccess {
+			continue
 		}
+		g := d.group([2]uint32{B.Bank[i], B.Currency[i]}, true)
+		d.addTo(g, B.Payer[i], -B.Amount[i])
+		d.addTo(g, B.Payee[i], B.Amount[i])
 	}
-	d.touched += touch
 }
 
 // StatementBreaks returns the BANK_STATEMENT_BREAK exceptions of a

@@ -232,8 +232,8 @@ func (r *run) flows(ctx context.Context) error {
 				}
 			}
 		}
-		if k := B.Kind[i]; (k == formats.KindBid || k == formats.KindDisbursement) && r.reg.isLoan[B.Loan[i]] {
-			if b := r.reg.borrower[B.Loan[i]]; b == B.Payee[i] && r.reg.related[b] {
+		if k := B.Kind[i]; (k == formats.KindBid || k == formats.KindDisbursement) && r.reg.isLoan(B.Loan[i]) {
+			if b := r.reg.borrower(B.Loan[i]); b == B.Payee[i] && r.reg.related(b) {
 				rl := relatedLoans[B.Loan[i]]
 				if rl == nil {
 					rl = &related{bank: B.Bank[i]}
@@ -254,11 +254,11 @@ func (r *run) flows(ctx context.Context) error {
 	slices.SortFunc(relatedOrder, func(a, b uint32) int { return strings.Compare(r.name(a), r.name(b)) })
 	for _, loan := range relatedOrder {
 		rl := relatedLoans[loan]
-		b := r.reg.borrower[loan]
+		b := r.reg.borrower(loan)
 		e := formats.Exception{Kind: RelatedPartyLoan, BankID: r.name(rl.bank), AccountID: r.name(b), LoanID: r.name(loan),
 			BankAmount: sumAmount(&rl.total), Difference: sumAmount(&rl.total), Currency: r.loanCurrency(loan)}
 		e.Detail = fmt.Sprintf("Loan %s is borrowed by %s, whose holder %s is a related party of the platform; it received %d bids or disbursements totalling %s today: investors are financing an insider.",
-			r.name(loan), r.name(b), r.name(r.reg.holder[b]), rl.n, rl.total.Format(r.opt.Scale))
+			r.name(loan), r.name(b), r.name(r.reg.holder(b)), rl.n, rl.total.Format(r.opt.Scale))
 		r.emit(e)
 	}
 	return nil
@@ -282,15 +282,15 @@ func (r *run) holds(c condition, i int, bases *feeBases) bool {
 	case condAlways:
 		return true
 	case condSameHolder:
-		return g.holder[payer] != 0 && g.holder[payer] == g.holder[payee]
+		return g.holder(payer) != 0 && g.holder(payer) == g.holder(payee)
 	case condLoanNamed:
-		return g.isLoan[loan]
+		return g.isLoan(loan)
 	case condLoanBorrowerPayee:
-		return g.isLoan[loan] && g.borrower[loan] == payee
+		return g.isLoan(loan) && g.borrower(loan) == payee
 	case condLoanBorrowerPayer:
-		return g.isLoan[loan] && g.borrower[loan] == payer
+		return g.isLoan(loan) && g.borrower(loan) == payer
 	case condFeeWithinCap:
-		if !g.isLoan[loan] {
+		if !g.isLoan(loan) {
 			return false
 		}
 		base := bases.get(payer, loan)
@@ -322,7 +322,7 @@ func (r *run) roleText(id uint32) string {
 	if role == noRole {
 		return r.name(id) + " (not in the registry)"
 	}
-	return fmt.Sprintf("%s (%s of %s)", r.name(id), formats.RoleName(uint8(role)), r.name(r.reg.holder[id]))
+	return fmt.Sprintf("%s (%s of %s)", r.name(id), formats.RoleName(uint8(role)), r.name(r.reg.holder(id)))
 }
 
 // flowsToCheck marks the successful rows other than fees whose flow
@@ -334,7 +334,11 @@ func (r *run) flowsToCheck(ctx context.Context) ([]bool, error) {
 	B := &r.p.Bank
 	check := hugepage.Make[[]bool](B.N, B.N)
 	err := r.parallelRows(ctx, B.N, func(lo, hi int) {
+		const ahead = 16 // rows whose registry entries are on their way
 		for i := lo; i < hi; i++ {
+			if a := i + ahead; a < hi {
+				r.reg.prefetch(B.Payer[a], B.Payee[a], B.Loan[a])
+			}
 			if B.Status[i] == formats.StatusSuccess && B.Kind[i] != formats.KindFee {
 				check[i] = !r.allowedSilently(i)
 			}
@@ -395,7 +399,7 @@ func (r *run) checkFlow(i int, bases *feeBases) {
 	switch {
 	case rq == noRole:
 		flowKind, what = OutflowToUnregistered, "custody money left to an account the registry does not know"
-	case rq == int(formats.RoleExternal) && r.reg.holder[payer] != r.reg.holder[payee]:
+	case rq == int(formats.RoleExternal) && r.reg.holder(payer) != r.reg.holder(payee):
 		flowKind, what = OutflowToThirdParty, "custody money left to an external account of another holder"
 	case fr.platform[rq]:
 		flowKind, what = FundsToPlatform, "money moved into the platform's own accounts"
@@ -403,10 +407,10 @@ func (r *run) checkFlow(i int, bases *feeBases) {
 			what = fmt.Sprintf("a fee without a loan or over max_fee_rate %s of its base", fr.feeRate)
 		}
 	case kind == formats.KindRepayment && rq == int(formats.RoleInvestor) &&
-		!(r.reg.isLoan[loanID] && r.reg.borrower[loanID] == payer) && !(rp != noRole && fr.guarantee[rp]):
+		!(r.reg.isLoan(loanID) && r.reg.borrower(loanID) == payer) && !(rp != noRole && fr.guarantee[rp]):
 		flowKind, what = RepaymentNotFromBorrower, "an investor was repaid by someone other than the loan's borrower: new money paying old"
-		if r.reg.isLoan[loanID] {
-			what += fmt.Sprintf(" (the borrower of %s is %s)", r.name(loanID), r.name(r.reg.borrower[loanID]))
+		if r.reg.isLoan(loanID) {
+			what += fmt.Sprintf(" (the borrower of %s is %s)", r.name(loanID), r.name(r.reg.borrower(loanID)))
 		}
 	case rp != noRole && fr.pooling[rp]:
 		flowKind, what = PoolingTransfer, "user money moved to an account that is neither its owner's nor a borrower's under a loan"

@@ -6,6 +6,7 @@ import (
 	"container/heap"
 	"context"
 	"slices"
+	"unsafe"
 
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/hugepage"
@@ -56,6 +57,13 @@ func (m *matching) pairs() []pair {
 		}
 	}
 	return out
+}
+
+// prefetch starts fetching what match(l, b, ...) writes.
+func (m *matching) prefetch(l, b int32) {
+	prefetch(unsafe.Pointer(&m.lOut[l]))
+	prefetch(unsafe.Pointer(&m.bOut[b]))
+	prefetch(unsafe.Pointer(&m.lMatch[l]))
 }
 
 func (m *matching) match(l, b int32, o outcome) {
@@ -246,7 +254,13 @@ func refJoinOneToOne(ls, bs []item, slots []int32, m *matching) bool {
 			}
 		}
 	}
+	// The rows of a partition are spread over the whole platform: each
+	// match writes to cache lines of its own, fetched some matches ahead.
+	const ahead = 16
 	for i, j := range hit {
+		if a := i + ahead; a < len(hit) && hit[a] != 0 {
+			m.prefetch(ls[a].idx, bs[hit[a]-1].idx)
+		}
 		if j != 0 {
 			m.match(ls[i].idx, bs[j-1].idx, outRef) // checked by the caller
 		}

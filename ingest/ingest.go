@@ -254,8 +254,10 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		if err := g.Wait(); err != nil {
 			return nil, err
 		}
+		// Adopt empties the side platform: its names are taken first.
+		// Adopted, only their table is of use now.
+		ld.sideNames = side.p.Names
 		l.merge(side)
-		ld.sideNames = side.p.Names // adopted: only its table is of use now
 	} else {
 		for _, custody := range []bool{true, false} {
 			if err := loadSide(ctx, l, custody); err != nil {

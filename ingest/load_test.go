@@ -17,7 +17,8 @@ import (
 // rejected file, one with fee and loan flows) both ways, one side after
 // the other and the two sides at once, into fresh and into recycled
 // platforms: the platforms come out the same, names and their ids, every
-// column, objects, rejections and counts.
+// column, objects, rejections and counts. A split load keeps its side's
+// names' table for the next.
 func TestLoadSplit(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.NewLocal(t.TempDir())
@@ -53,6 +54,9 @@ func TestLoadSplit(t *testing.T) {
 			t.Fatal(err)
 		}
 		samePlatform(t, id, a, b)
+		if !ingest.KeepsSideNames(two) {
+			t.Fatalf("%s: the split load kept no names' table for the next", id)
+		}
 		one.Recycle(a.Platform)
 		two.Recycle(b.Platform)
 	}

@@ -85,10 +85,6 @@ type Col struct {
 	// values it held before the batch's rows, which follow.
 	Installed bool
 	Base      int
-	// dict holds Dict's values when the reader hands out a page's
-	// dictionary: kept from batch to batch, so that each row group's
-	// dictionary does not take fresh memory.
-	dict Strings
 }
 
 // Ints returns the batch's values of an Int column (after Base, when the

@@ -422,11 +422,15 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 	cs.err = nil
 	if isStringType(c.col.Type) && c.col.Type != Enum && !c.col.Discard && !s.out.Installed && s.out.Str.Len() == 0 && s.out.Dict == nil {
 		// The column is still empty in this batch: hand it out as the
-		// dictionary and indexes.
+		// dictionary and indexes. The values are parquet-go's decoding of
+		// the dictionary page, in memory of their own that nothing writes
+		// again: handed out as they are, not copied (at 100M rows a side a
+		// row group's account dictionary holds ~490k names).
 		cs.dictForm = true
-		s.out.dict.Reset()
-		s.out.dict.appendRun(pv.bytes, pv.offsets, pv.n)
-		s.out.Dict = &s.out.dict
+		s.out.Dict = &Strings{Offsets: pv.offsets, Bytes: pv.bytes}
+		if pv.n == 0 {
+			s.out.Dict.Offsets = []uint32{0} // an empty dictionary
+		}
 		cs.checkAll(c, s)
 	}
 	return nil

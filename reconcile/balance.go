@@ -326,14 +326,13 @@ func (r *run) bankMoves(ctx context.Context) (*denseSums, error) {
 // addMoves adds rows lo to hi of B, the successful ones, by bank and
 // currency: the amount out of the payer's account, into the payee's.
 //
-// The sums of the row some rows ahead are prefetched, so that the
+// The sums of the row prefetchAhead rows ahead are prefetched, so that the
 // processor fetches several of their cache lines at once rather than one
 // miss after another (a platform's sums outgrow the caches at a few
 // hundred thousand accounts).
 func (d *denseSums) addMoves(B *Txns, lo, hi int) {
-	const ahead = 16
 	for i := lo; i < hi; i++ {
-		if a := i + ahead; a < hi && B.Status[a] == formats.StatusSuccess {
+		if a := i + prefetchAhead; a < hi && B.Status[a] == formats.StatusSuccess {
 			// Groups are made in row order: one not made yet is not fetched.
 			if g := d.group([2]uint32{B.Bank[a], B.Currency[a]}, false); g >= 0 {
 				prefetch(unsafe.Pointer(&d.small[g][B.Payer[a]]))

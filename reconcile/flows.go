@@ -334,9 +334,8 @@ func (r *run) flowsToCheck(ctx context.Context) ([]bool, error) {
 	B := &r.p.Bank
 	check := hugepage.Make[[]bool](B.N, B.N)
 	err := r.parallelRows(ctx, B.N, func(lo, hi int) {
-		const ahead = 16 // rows whose registry entries are on their way
 		for i := lo; i < hi; i++ {
-			if a := i + ahead; a < hi {
+			if a := i + prefetchAhead; a < hi { // its registry entries
 				r.reg.prefetch(B.Payer[a], B.Payee[a], B.Loan[a])
 			}
 			if B.Status[i] == formats.StatusSuccess && B.Kind[i] != formats.KindFee {

@@ -255,10 +255,10 @@ func refJoinOneToOne(ls, bs []item, slots []int32, m *matching) bool {
 		}
 	}
 	// The rows of a partition are spread over the whole platform: each
-	// match writes to cache lines of its own, fetched some matches ahead.
-	const ahead = 16
+	// match writes to cache lines of its own, fetched prefetchAhead
+	// matches ahead.
 	for i, j := range hit {
-		if a := i + ahead; a < len(hit) && hit[a] != 0 {
+		if a := i + prefetchAhead; a < len(hit) && hit[a] != 0 {
 			m.prefetch(ls[a].idx, bs[hit[a]-1].idx)
 		}
 		if j != 0 {

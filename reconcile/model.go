@@ -224,15 +224,15 @@ func (d *Dict) strings() *formats.Strings {
 // values, say, all different), adding the new ones: the ids are Intern's,
 // value by value.
 //
-// Each value's home slot is prefetched internAhead values before its
+// Each value's home slot is prefetched prefetchAhead values before its
 // lookup, so that the processor fetches several cache lines at once rather
 // than one miss after another, and the lookups find them in cache. (Plain
 // loads ahead, in blocks, did this before; but a load that misses holds up
 // the instructions behind it until its line comes, a prefetch does not: on
 // a platform of 1.2 million account names, looking up a page of 490k of
-// them went from 101 to 84 ns a name.) A page larger than the table is mostly new names:
-// the table is first grown to hold them all, rather than doubled again and
-// again.
+// them went from 101 to 84 ns a name.) A page larger than the table is
+// mostly new names: the table is first grown to hold them all, rather
+// than doubled again and again.
 func (d *Dict) InternAll(vals *formats.Strings) []uint32 {
 	if n := vals.Len(); n > d.Len() {
 		d.reserve(d.Len() + n)
@@ -249,21 +249,17 @@ func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	for k := range n {
 		d.hashes[k] = hashBytes(vals.At(k))
 	}
-	for _, h := range d.hashes[:min(internAhead, n)] {
+	for _, h := range d.hashes[:min(prefetchAhead, n)] {
 		d.prefetchHome(h)
 	}
 	for k, h := range d.hashes {
-		if k+internAhead < n {
-			d.prefetchHome(d.hashes[k+internAhead])
+		if a := k + prefetchAhead; a < n {
+			d.prefetchHome(d.hashes[a])
 		}
 		ids[k] = d.intern(vals.At(k), h)
 	}
 	return ids
 }
-
-// internAhead is how many values ahead of its lookup internAll fetches a
-// home slot: enough misses in flight to cover the memory's latency.
-const internAhead = 16
 
 // prefetchHome starts fetching the home slot of a name with hash h.
 func (d *Dict) prefetchHome(h uint64) {

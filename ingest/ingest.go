@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"slices"
 	"sync"
@@ -113,22 +114,27 @@ func Discover(ctx context.Context, st store.Store, opt Options) (*Plan, error) {
 func (p *Plan) Keys() []string {
 	var keys []string
 	for _, id := range p.Platforms {
-		for _, first := range []bool{true, false} {
-			for _, f := range p.byPlatform[id] {
-				if custodySide(f.loc.Table) == first {
-					keys = append(keys, f.info.Key)
-				}
+		for _, custody := range []bool{true, false} {
+			for f := range p.side(id, custody) {
+				keys = append(keys, f.info.Key)
 			}
 		}
 	}
 	return keys
 }
 
-// custodySide reports whether a table is loaded with the custody side of a
-// platform (first, and into the platform itself when Load splits), rather
-// than with the rest.
-func custodySide(t formats.Table) bool {
-	return t == formats.CustodyTransactions || t == formats.CustodyBalances
+// side yields a platform's objects of one side, in key order: the custody
+// side's tables (loaded first, and into the platform itself when Load
+// splits) or the rest.
+func (p *Plan) side(id string, custody bool) iter.Seq[found] {
+	return func(yield func(found) bool) {
+		for _, f := range p.byPlatform[id] {
+			t := f.loc.Table
+			if (t == formats.CustodyTransactions || t == formats.CustodyBalances) == custody && !yield(f) {
+				return
+			}
+		}
+	}
 }
 
 // SizeBytes returns the total size of a platform's input objects, for
@@ -236,13 +242,10 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		}
 		l.p = sp
 	}
-	objs := ld.plan.byPlatform[id]
 	loadSide := func(ctx context.Context, lf *loader, custody bool) error {
-		for _, f := range objs {
-			if custodySide(f.loc.Table) == custody {
-				if err := lf.load(ctx, f); err != nil {
-					return err
-				}
+		for f := range ld.plan.side(id, custody) {
+			if err := lf.load(ctx, f); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -203,9 +203,9 @@ func (r *run) flows(ctx context.Context) error {
 		}
 	}
 	bases := newFeeBases(B, loanFees, r.p.Names.Len())
-	feePayer := make([]bool, r.p.Names.Len()) // payers of a fee: only their rows need a base lookup
+	feePayer := newBitset(r.p.Names.Len()) // payers of a fee: only their rows need a base lookup
 	for _, i := range loanFees {
-		feePayer[B.Payer[i]] = true
+		feePayer.set(B.Payer[i])
 	}
 	type related struct {
 		total money.Sum
@@ -226,14 +226,14 @@ func (r *run) flows(ctx context.Context) error {
 		}
 		switch B.Kind[i] {
 		case formats.KindBid, formats.KindDisbursement, formats.KindRepayment:
-			if feePayer[B.Payer[i]] {
+			if feePayer.has(B.Payer[i]) {
 				if s := bases.get(B.Payer[i], B.Loan[i]); s != nil {
 					s.Add(B.Amount[i])
 				}
 			}
 		}
-		if k := B.Kind[i]; (k == formats.KindBid || k == formats.KindDisbursement) && r.reg.isLoan(B.Loan[i]) {
-			if b := r.reg.borrower(B.Loan[i]); b == B.Payee[i] && r.reg.related(b) {
+		if k := B.Kind[i]; (k == formats.KindBid || k == formats.KindDisbursement) && r.reg.insiderLoan(B.Loan[i]) {
+			if b := r.reg.borrower(B.Loan[i]); b == B.Payee[i] {
 				rl := relatedLoans[B.Loan[i]]
 				if rl == nil {
 					rl = &related{bank: B.Bank[i]}

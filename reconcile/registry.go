@@ -8,6 +8,10 @@ const noRole = -1
 // registry indexes the platform's account and loan registry by name id.
 type registry struct {
 	at []regEntry // by name id
+	// insiderLoans are the loans whose borrower's holder is an insider,
+	// one bit a name: a pass over every bid and disbursement asks, and
+	// the set stays in cache where at does not.
+	insiderLoans bitset
 }
 
 // regEntry is what the registry says of one name: as an account, its
@@ -39,8 +43,18 @@ func newRegistry(p *Platform) registry {
 		e := &g.at[p.Loans.Loan[i]]
 		e.borrower, e.isLoan = p.Loans.Borrower[i], true
 	}
+	g.insiderLoans = newBitset(len(g.at))
+	for i := range p.Loans.N {
+		if l := p.Loans.Loan[i]; g.related(g.borrower(l)) {
+			g.insiderLoans.set(l)
+		}
+	}
 	return g
 }
+
+// insiderLoan reports whether a name id is a registered loan whose
+// borrower's holder is an insider.
+func (g *registry) insiderLoan(id uint32) bool { return g.insiderLoans.has(id) }
 
 // roleOf returns the registered role of an account name id, or noRole.
 func (g *registry) roleOf(id uint32) int { return int(g.at[id].role) }

@@ -10,10 +10,12 @@ FUZZTIME  ?= 20s
 FUZZMINIMIZE ?= 20x
 BENCH_ROWS ?= 10000000
 BENCH_RUNS ?= 3
+BENCH_SCALE ?= 1000000,10000000,100000000
+BENCH_MEMORY_MIB ?= 4096
 # BENCH_ARGS: more bench flags, e.g. -duckdb=false -recon-args="--memory-limit 4GiB"
 BENCH_ARGS ?=
 
-.PHONY: all build demo test test-short lint fmt vet staticcheck tidy-check minio bench bench-go fuzz clean
+.PHONY: all build demo test test-short lint fmt vet staticcheck tidy-check minio bench bench-scale bench-go fuzz clean
 
 all: build
 
@@ -65,6 +67,14 @@ minio:
 ## .cache/bench); the last line reads ratio_time=R ratio_rss=M rows=N
 bench: build bench-go
 	cd bench && CGO_ENABLED=1 $(GO) run . -recon ../$(BIN) -rows $(BENCH_ROWS) -runs $(BENCH_RUNS) $(BENCH_ARGS)
+
+## bench-scale: recon alone at each of BENCH_SCALE rows a side (8 platforms
+## each, so platforms grow with the rows) under a --memory-limit of
+## BENCH_MEMORY_MIB; fails unless time grows no faster than linearly, within
+## 20%, and every peak RSS stays under the limit. Last line:
+## scale_growth=G limit=1.20 peak_rss_mib=M memory_limit_mib=L
+bench-scale: build
+	cd bench && CGO_ENABLED=1 $(GO) run . -recon ../$(BIN) -scale $(BENCH_SCALE) -memory-limit-mib $(BENCH_MEMORY_MIB) -runs $(BENCH_RUNS) $(BENCH_ARGS)
 
 ## bench-go: the Go benchmarks of the hot paths
 bench-go:

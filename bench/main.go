@@ -48,10 +48,16 @@ func benchMain() error {
 	threads := flag.Int("threads", 2, "DuckDB threads and recon workers")
 	extra := flag.String("recon-args", "", "extra arguments for recon run, space-separated")
 	withDuck := flag.Bool("duckdb", true, "run DuckDB too (false: recon alone, for sizes DuckDB is not compared at)")
+	scale := flag.String("scale", "", "comma-separated sizes (rows a side, e.g. 1000000,10000000,100000000): run recon alone at each and check that time grows no faster than linearly, within 20%")
+	memMiB := flag.Int64("memory-limit-mib", 0, "with -scale: recon's --memory-limit in MiB, which every run's peak RSS must stay under (0: none)")
 	flag.Parse()
 	ctx := context.Background()
+	if *scale != "" {
+		return scaleMain(ctx, scaleOptions{recon: *recon, sizes: *scale, platforms: *platforms, runs: *runs,
+			cache: *cache, threads: *threads, extra: *extra, memoryMiB: *memMiB})
+	}
 
-	root, err := filepath.Abs(filepath.Join(*cache, fmt.Sprintf("rows=%d,platforms=%d", *rows, *platforms)))
+	root, err := storeRoot(*cache, *rows, *platforms)
 	if err != nil {
 		return err
 	}
@@ -66,11 +72,7 @@ func benchMain() error {
 	var rs, ds []measure
 	var reconCounts, duckCounts map[string]int
 	for i := range *runs {
-		args := []string{"run", "--root", root, "--date", date, "--workers", fmt.Sprint(*threads), "--log-level", "warn"}
-		if *extra != "" {
-			args = append(args, strings.Fields(*extra)...)
-		}
-		m, err := measureCmd(ctx, *recon, args...)
+		m, err := measureCmd(ctx, *recon, reconArgs(root, *threads, *extra)...)
 		if err != nil {
 			return fmt.Errorf("recon run: %w", err)
 		}
@@ -118,6 +120,17 @@ func benchMain() error {
 		return errors.New("recon and DuckDB found different numbers of breaks")
 	}
 	return nil
+}
+
+// storeRoot is where the store of rows a side over platforms is cached.
+func storeRoot(cache string, rows, platforms int) (string, error) {
+	return filepath.Abs(filepath.Join(cache, fmt.Sprintf("rows=%d,platforms=%d", rows, platforms)))
+}
+
+// reconArgs are the arguments of one measured recon run.
+func reconArgs(root string, threads int, extra string) []string {
+	args := []string{"run", "--root", root, "--date", date, "--workers", fmt.Sprint(threads), "--log-level", "warn"}
+	return append(args, strings.Fields(extra)...)
 }
 
 // ensureStore generates the store unless a complete one is cached.

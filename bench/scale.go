@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// linearSlack is how much faster than linearly time may grow from one
+// size to the next: 20%.
+const linearSlack = 1.2
+
+type scaleOptions struct {
+	recon     string
+	sizes     string // comma-separated rows a side
+	platforms int
+	runs      int
+	cache     string
+	threads   int
+	extra     string // more recon run arguments
+	memoryMiB int64  // recon's --memory-limit in MiB, checked against peak RSS; 0 for none
+}
+
+// scaleMain runs recon alone on stores of growing size, the same number
+// of platforms each (so platforms grow with the rows, as a supervisor's
+// do), and checks that each step's time grows no faster than its rows,
+// within linearSlack, and that no run's peak RSS passes the memory limit.
+// Its last line reads
+//
+//	scale_growth=G limit=1.20 peak_rss_mib=M memory_limit_mib=L
+//
+// where G is the worst step's time growth over its row growth.
+func scaleMain(ctx context.Context, o scaleOptions) error {
+	var sizes []int
+	for _, f := range strings.Split(o.sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("-scale: %q is not a number of rows", f)
+		}
+		if len(sizes) > 0 && n <= sizes[len(sizes)-1] {
+			return errors.New("-scale: sizes must grow")
+		}
+		sizes = append(sizes, n)
+	}
+	extra := o.extra
+	if o.memoryMiB > 0 {
+		extra += fmt.Sprintf(" --memory-limit %dMiB", o.memoryMiB)
+	}
+	type result struct {
+		rows int
+		m    measure // median wall, peak RSS
+	}
+	var res []result
+	for _, rows := range sizes {
+		root, err := storeRoot(o.cache, rows, o.platforms)
+		if err != nil {
+			return err
+		}
+		if err := ensureStore(ctx, o.recon, root, rows, o.platforms); err != nil {
+			return err
+		}
+		var ms []measure
+		for i := range o.runs {
+			m, err := measureCmd(ctx, o.recon, reconArgs(root, o.threads, extra)...)
+			if err != nil {
+				return fmt.Errorf("recon run at %d rows: %w", rows, err)
+			}
+			ms = append(ms, m)
+			fmt.Printf("rows %d run %d recon %7.2f s %6d MiB\n", rows, i+1, m.wall.Seconds(), m.rssKiB/1024)
+		}
+		res = append(res, result{rows: rows, m: measure{wall: median(ms).wall, rssKiB: maxRSS(ms)}})
+	}
+
+	fmt.Printf("\n%12s %10s %10s %14s %16s\n", "rows a side", "median", "peak RSS", "s per 1M rows", "time/rows growth")
+	worst, peak := 0.0, int64(0)
+	for i, r := range res {
+		peak = max(peak, r.m.rssKiB)
+		perM := r.m.wall.Seconds() / float64(r.rows) * 1e6
+		growth := ""
+		if i > 0 {
+			p := res[i-1]
+			g := (r.m.wall.Seconds() / p.m.wall.Seconds()) / (float64(r.rows) / float64(p.rows))
+			worst = max(worst, g)
+			verdict := "ok"
+			if g > linearSlack {
+				verdict = "superlinear"
+			}
+			growth = fmt.Sprintf("%.2f %s", g, verdict)
+		}
+		fmt.Printf("%12d %8.2f s %6d MiB %14.3f %16s\n", r.rows, r.m.wall.Seconds(), r.m.rssKiB/1024, perM, growth)
+	}
+	fmt.Printf("scale_growth=%.3f limit=%.2f peak_rss_mib=%d memory_limit_mib=%d\n", worst, linearSlack, peak/1024, o.memoryMiB)
+	var errs []error
+	if worst > linearSlack {
+		errs = append(errs, fmt.Errorf("time grew %.2fx faster than the rows at one step (limit %.2fx)", worst, linearSlack))
+	}
+	if o.memoryMiB > 0 && peak > o.memoryMiB<<10 {
+		errs = append(errs, fmt.Errorf("peak RSS %d MiB passed the memory limit %d MiB", peak/1024, o.memoryMiB))
+	}
+	return errors.Join(errs...)
+}

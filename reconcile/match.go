@@ -59,16 +59,14 @@ func (m *matching) pairs() []pair {
 	return out
 }
 
-// prefetch starts fetching what match(l, b, ...) writes.
-func (m *matching) prefetch(l, b int32) {
-	prefetch(unsafe.Pointer(&m.lOut[l]))
-	prefetch(unsafe.Pointer(&m.bOut[b]))
-	prefetch(unsafe.Pointer(&m.lMatch[l]))
-}
-
 func (m *matching) match(l, b int32, o outcome) {
 	m.lOut[l], m.bOut[b], m.lMatch[l] = o, o, b
 }
+
+// joinOnHash pairs ledger row l with bank row b on their keys' hash
+// alone: a tentative pair, both rows' outcomes still undecided, which
+// matchByReference checks byte for byte once every partition is joined.
+func (m *matching) joinOnHash(l, b int32) { m.lMatch[l] = b }
 
 // item is one row in a partition: its hash and index. side orders ledger
 // rows before bank rows inside a key group.
@@ -191,17 +189,24 @@ func (r *run) matchByReference(ctx context.Context, m *matching) error {
 	if err != nil {
 		return err
 	}
-	// Check the pairs joined on the hash alone. Two different keys with
-	// one hash, each alone on its side, are not a pair: the ledger row
-	// stays undecided, and so does the bank row (its reference names no
-	// ledger row, or its own would have joined the group).
-	// Chunks of ledger rows go to the workers: a pair's rows are its own.
+	// Check the pairs joined on the hash alone (their outcomes are still
+	// undecided; the pairs of keys with several rows were compared byte
+	// for byte). Two different keys with one hash, each alone on its side,
+	// are not a pair: the ledger row stays undecided, and so does the
+	// bank row (its reference names no ledger row, or its own would have
+	// joined the group). Chunks of ledger rows go to the workers: a pair's
+	// rows are its own.
 	L, B := &p.Ledger, &p.Bank
 	return r.parallelRows(ctx, L.N, func(lo, hi int) {
 		for l := lo; l < hi; l++ {
 			b := m.lMatch[l]
-			if b >= 0 && m.lOut[l] == outRef && !bytes.Equal(L.ID.At(l), B.Ref.At(int(b))) {
-				m.lOut[l], m.bOut[b], m.lMatch[l] = outNone, outNone, -1
+			if b < 0 || m.lOut[l] != outNone {
+				continue
+			}
+			if bytes.Equal(L.ID.At(l), B.Ref.At(int(b))) {
+				m.lOut[l], m.bOut[b] = outRef, outRef
+			} else {
+				m.lMatch[l] = -1
 			}
 		}
 	})
@@ -255,14 +260,15 @@ func refJoinOneToOne(ls, bs []item, slots []int32, m *matching) bool {
 		}
 	}
 	// The rows of a partition are spread over the whole platform: each
-	// match writes to cache lines of its own, fetched prefetchAhead
-	// matches ahead.
+	// pair writes to a cache line of its own, fetched prefetchAhead pairs
+	// ahead. Only the ledger row's match is written: the outcomes are set
+	// by the byte check, which goes in ledger order.
 	for i, j := range hit {
 		if a := i + prefetchAhead; a < len(hit) && hit[a] != 0 {
-			m.prefetch(ls[a].idx, bs[hit[a]-1].idx)
+			prefetch(unsafe.Pointer(&m.lMatch[ls[a].idx]))
 		}
 		if j != 0 {
-			m.match(ls[i].idx, bs[j-1].idx, outRef) // checked by the caller
+			m.joinOnHash(ls[i].idx, bs[j-1].idx)
 		}
 	}
 	return true
@@ -332,7 +338,7 @@ func (r *run) refJoin(ls, bs []item, m *matching) {
 		case k.nL == 1 && k.nB == 0:
 			// A ledger row without bank reference: matching without reference.
 		case k.nL == 1 && k.nB == 1:
-			m.match(ls[k.firstL].idx, bs[k.firstB].idx, outRef) // checked by the caller
+			m.joinOnHash(ls[k.firstL].idx, bs[k.firstB].idx)
 		default:
 			complexGroups = append(complexGroups, int32(g))
 		}

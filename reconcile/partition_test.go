@@ -51,8 +51,8 @@ func TestHashPartition(t *testing.T) {
 	}
 }
 
-// TestRefJoinOneToOne: the one-to-one path matches each ledger item to the
-// bank item of its hash, leaves bank items of no ledger hash alone, and
+// TestRefJoinOneToOne: the one-to-one path pairs each ledger item with the
+// bank item of its hash, tentatively, leaves bank items of no ledger hash alone, and
 // gives up, matching nothing, on two ledger items of one hash or two bank
 // items meeting one ledger item.
 func TestRefJoinOneToOne(t *testing.T) {
@@ -73,8 +73,10 @@ func TestRefJoinOneToOne(t *testing.T) {
 	if want := []int32{7, -1, 5, -1, -1, -1, -1, -1}; !slices.Equal(m.lMatch, want) {
 		t.Fatalf("lMatch %v, want %v", m.lMatch, want)
 	}
-	if m.bOut[6] != outNone || m.lOut[1] != outNone || m.lOut[0] != outRef || m.bOut[7] != outRef {
-		t.Fatalf("outcomes: ledger %v, bank %v", m.lOut, m.bOut)
+	// Pairs on the hash alone are tentative: matchByReference's byte check
+	// decides their outcomes.
+	if slices.ContainsFunc(m.lOut, func(o outcome) bool { return o != outNone }) || slices.ContainsFunc(m.bOut, func(o outcome) bool { return o != outNone }) {
+		t.Fatalf("outcomes set before the byte check: ledger %v, bank %v", m.lOut, m.bOut)
 	}
 	for _, tt := range []struct {
 		name   string

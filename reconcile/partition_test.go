@@ -52,9 +52,10 @@ func TestHashPartition(t *testing.T) {
 }
 
 // TestRefJoinOneToOne: the one-to-one path pairs each ledger item with the
-// bank item of its hash, tentatively, leaves bank items of no ledger hash alone, and
-// gives up, matching nothing, on two ledger items of one hash or two bank
-// items meeting one ledger item.
+// bank item of its hash (tentatively: outcomes are the byte check's),
+// leaves bank items of no ledger hash alone, and gives up, pairing
+// nothing, on two ledger items of one hash or two bank items meeting one
+// ledger item.
 func TestRefJoinOneToOne(t *testing.T) {
 	L := func(h uint64, idx int32) item { return item{h: h, idx: idx, side: Ledger} }
 	B := func(h uint64, idx int32) item { return item{h: h, idx: idx, side: Bank} }
@@ -75,7 +76,8 @@ func TestRefJoinOneToOne(t *testing.T) {
 	}
 	// Pairs on the hash alone are tentative: matchByReference's byte check
 	// decides their outcomes.
-	if slices.ContainsFunc(m.lOut, func(o outcome) bool { return o != outNone }) || slices.ContainsFunc(m.bOut, func(o outcome) bool { return o != outNone }) {
+	decided := func(o outcome) bool { return o != outNone }
+	if slices.ContainsFunc(m.lOut, decided) || slices.ContainsFunc(m.bOut, decided) {
 		t.Fatalf("outcomes set before the byte check: ledger %v, bank %v", m.lOut, m.bOut)
 	}
 	for _, tt := range []struct {

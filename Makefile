@@ -71,7 +71,8 @@ bench: build bench-go
 ## bench-scale: recon alone at each of BENCH_SCALE rows a side (8 platforms
 ## each, so platforms grow with the rows) under a --memory-limit of
 ## BENCH_MEMORY_MIB; fails unless time grows no faster than linearly, within
-## 20%, and every peak RSS stays under the limit. Last line:
+## 20%, and every peak RSS stays under the limit. It prints (then the
+## error, when the check fails):
 ## scale_growth=G limit=1.20 peak_rss_mib=M memory_limit_mib=L
 bench-scale: build
 	cd bench && CGO_ENABLED=1 $(GO) run . -recon ../$(BIN) -scale $(BENCH_SCALE) -memory-limit-mib $(BENCH_MEMORY_MIB) -runs $(BENCH_RUNS) $(BENCH_ARGS)

@@ -18,7 +18,8 @@
 // With -scale (`make bench-scale`) it runs recon alone on stores of each
 // size, the same number of platforms each, and checks that time grows no
 // faster than linearly (within 20%) from one size to the next and that
-// every run's peak RSS stays under -memory-limit-mib; its last line reads
+// every run's peak RSS stays under -memory-limit-mib; it prints, last but
+// for the error when the check fails,
 //
 //	scale_growth=G limit=1.20 peak_rss_mib=M memory_limit_mib=L
 package main

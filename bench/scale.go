@@ -27,7 +27,8 @@ type scaleOptions struct {
 // of platforms each (so platforms grow with the rows, as a supervisor's
 // do), and checks that each step's time grows no faster than its rows,
 // within linearSlack, and that no run's peak RSS passes the memory limit.
-// Its last line reads
+// It ends its table with a line for scripts (the last, unless the check
+// fails and the error follows it)
 //
 //	scale_growth=G limit=1.20 peak_rss_mib=M memory_limit_mib=L
 //

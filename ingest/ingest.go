@@ -114,13 +114,25 @@ func Discover(ctx context.Context, st store.Store, opt Options) (*Plan, error) {
 func (p *Plan) Keys() []string {
 	var keys []string
 	for _, id := range p.Platforms {
-		for _, custody := range []bool{true, false} {
-			for f := range p.side(id, custody) {
-				keys = append(keys, f.info.Key)
-			}
+		for f := range p.loadOrder(id) {
+			keys = append(keys, f.info.Key)
 		}
 	}
 	return keys
+}
+
+// loadOrder yields a platform's objects in the order Load reads them when
+// it does not split: the custody side's, then the rest.
+func (p *Plan) loadOrder(id string) iter.Seq[found] {
+	return func(yield func(found) bool) {
+		for _, custody := range []bool{true, false} {
+			for f := range p.side(id, custody) {
+				if !yield(f) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // side yields a platform's objects of one side, in key order: the custody
@@ -262,8 +274,8 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		ld.sideNames = side.p.Names
 		l.merge(side)
 	} else {
-		for _, custody := range []bool{true, false} {
-			if err := loadSide(ctx, l, custody); err != nil {
+		for f := range ld.plan.loadOrder(id) {
+			if err := l.load(ctx, f); err != nil {
 				return nil, err
 			}
 		}

@@ -220,10 +220,11 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 // adopted at the end with its names and ids translated (see
 // reconcile.Platform.Adopt), which costs a second names table and the
 // translation. Split is for a platform that may have the machine to
-// itself (one that runs alone, one of a run's last round); where other workers keep the
-// processors busy, one after the other is cheaper. Either way the
-// platform comes out the same, names and ids included: the custody side's
-// names take the first ids, the rest's follow in order of appearance.
+// itself (one that runs alone, one of a run's last round); where other
+// workers keep the processors busy, one after the other is cheaper.
+// Either way the platform comes out the same, names and ids included: the
+// custody side's names take the first ids, the rest's follow in order of
+// appearance.
 func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, error) {
 	newLoader := func() *loader {
 		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: ld.batches}

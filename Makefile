@@ -87,12 +87,11 @@ bench-go:
 ## coverage are minimized for at most FUZZMINIMIZE executions, so that
 ## fuzzing is not spent minimizing (the default, 60 s per input, stalls
 ## targets whose inputs are files of kilobytes).
+## Go 1.26 may fail a target with a bare "context deadline exceeded" as
+## FUZZTIME ends (golang/go#75804): scripts/fuzz.sh lets that one pass when
+## no failing input was written and the corpus replays cleanly.
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
-		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-			echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $$pkg || exit 1; \
-		done; \
-	done
+	@GO=$(GO) scripts/fuzz.sh $(FUZZTIME) $(FUZZMINIMIZE)
 
 clean:
 	rm -rf bin demo

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -32,7 +34,10 @@ type scaleOptions struct {
 //
 //	scale_growth=G limit=1.20 peak_rss_mib=M memory_limit_mib=L
 //
-// where G is the worst step's time growth over its row growth.
+// where G is the worst step's time growth over its row growth. It also
+// shows each store's input bytes and each step's time growth over its
+// byte growth: a store whose platforms grow packs more dictionary entries
+// into each row, so its files grow faster than its rows.
 func scaleMain(ctx context.Context, o scaleOptions) error {
 	var sizes []int
 	for _, f := range strings.Split(o.sizes, ",") {
@@ -50,8 +55,9 @@ func scaleMain(ctx context.Context, o scaleOptions) error {
 		extra += fmt.Sprintf(" --memory-limit %dMiB", o.memoryMiB)
 	}
 	type result struct {
-		rows int
-		m    measure // median wall, peak RSS
+		rows  int
+		bytes int64   // the store's inputs
+		m     measure // median wall, peak RSS
 	}
 	var res []result
 	for _, rows := range sizes {
@@ -60,6 +66,10 @@ func scaleMain(ctx context.Context, o scaleOptions) error {
 			return err
 		}
 		if err := ensureStore(ctx, o.recon, root, rows, o.platforms); err != nil {
+			return err
+		}
+		size, err := inputBytes(root)
+		if err != nil {
 			return err
 		}
 		var ms []measure
@@ -71,26 +81,28 @@ func scaleMain(ctx context.Context, o scaleOptions) error {
 			ms = append(ms, m)
 			fmt.Printf("rows %d run %d recon %7.2f s %6d MiB\n", rows, i+1, m.wall.Seconds(), m.rssKiB/1024)
 		}
-		res = append(res, result{rows: rows, m: measure{wall: median(ms).wall, rssKiB: maxRSS(ms)}})
+		res = append(res, result{rows: rows, bytes: size, m: measure{wall: median(ms).wall, rssKiB: maxRSS(ms)}})
 	}
 
-	fmt.Printf("\n%12s %10s %10s %14s %16s\n", "rows a side", "median", "peak RSS", "s per 1M rows", "time/rows growth")
+	fmt.Printf("\n%12s %10s %10s %14s %16s %10s %17s\n", "rows a side", "median", "peak RSS", "s per 1M rows", "time/rows growth", "inputs", "time/bytes growth")
 	worst, peak := 0.0, int64(0)
 	for i, r := range res {
 		peak = max(peak, r.m.rssKiB)
 		perM := r.m.wall.Seconds() / float64(r.rows) * 1e6
-		growth := ""
+		growth, byBytes := "", ""
 		if i > 0 {
 			p := res[i-1]
-			g := (r.m.wall.Seconds() / p.m.wall.Seconds()) / (float64(r.rows) / float64(p.rows))
+			t := r.m.wall.Seconds() / p.m.wall.Seconds()
+			g := t / (float64(r.rows) / float64(p.rows))
 			worst = max(worst, g)
 			verdict := "ok"
 			if g > linearSlack {
 				verdict = "superlinear"
 			}
 			growth = fmt.Sprintf("%.2f %s", g, verdict)
+			byBytes = fmt.Sprintf("%.2f", t/(float64(r.bytes)/float64(p.bytes)))
 		}
-		fmt.Printf("%12d %8.2f s %6d MiB %14.3f %16s\n", r.rows, r.m.wall.Seconds(), r.m.rssKiB/1024, perM, growth)
+		fmt.Printf("%12d %8.2f s %6d MiB %14.3f %16s %6d MiB %17s\n", r.rows, r.m.wall.Seconds(), r.m.rssKiB/1024, perM, growth, r.bytes>>20, byBytes)
 	}
 	fmt.Printf("scale_growth=%.3f limit=%.2f peak_rss_mib=%d memory_limit_mib=%d\n", worst, linearSlack, peak/1024, o.memoryMiB)
 	var errs []error
@@ -101,4 +113,27 @@ func scaleMain(ctx context.Context, o scaleOptions) error {
 		errs = append(errs, fmt.Errorf("peak RSS %d MiB passed the memory limit %d MiB", peak/1024, o.memoryMiB))
 	}
 	return errors.Join(errs...)
+}
+
+// inputBytes is the size of a store's inputs: every file but the runs'
+// outputs and the generator's expectations.
+func inputBytes(root string) (int64, error) {
+	var n int64
+	for _, dir := range []string{"custody", "ledger", "registry"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(_ string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += info.Size()
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("sizing the store's inputs: %w", err)
+		}
+	}
+	return n, nil
 }

@@ -41,7 +41,7 @@ type FlowRule struct {
 	// borrower); loan_borrower_payer (likewise, the payer is its
 	// borrower); fee_within_cap (a named loan, and the fee is at most
 	// max_fee_rate of the payer's bids, disbursements and repayments on
-	// it that day).
+	// it that day; for the kind fee only).
 	When string `yaml:"when" json:"when"`
 	// Report, when set, is an exception kind reported for every allowed
 	// movement under this rule (GUARANTEE_PAYMENT: allowed but telling).
@@ -121,6 +121,16 @@ func validateFlows(f Flows, scale int) error {
 		}
 		if !slices.Contains(conditions, r.When) {
 			errs = append(errs, fmt.Errorf("flows: %s.when: %q is not one of %v", where, r.When, conditions))
+		}
+		// The cap's base is summed for the fees that name a loan, and a
+		// fee is checked once the day's base is whole: another kind would
+		// find no base, or part of one.
+		if r.When == WhenFeeWithinCap {
+			for _, k := range r.Kinds {
+				if k != "fee" {
+					errs = append(errs, fmt.Errorf("flows: %s.when: %s applies to fees only, not to kind %q", where, WhenFeeWithinCap, k))
+				}
+			}
 		}
 		if r.Report != "" && r.Report != "GUARANTEE_PAYMENT" {
 			errs = append(errs, fmt.Errorf("flows: %s.report: only GUARANTEE_PAYMENT may be reported for an allowed flow", where))

@@ -235,6 +235,7 @@ func TestConfigRejectsBadRules(t *testing.T) {
 		"flows: {allowed: [{payer: [investr], payee: [borrower], kinds: [bid], when: always}]}",
 		"flows: {allowed: [{payer: [investor], payee: [borrower], kinds: [gift], when: always}]}",
 		"flows: {allowed: [{payer: [investor], payee: [borrower], kinds: [bid], when: sometimes}]}",
+		"flows: {allowed: [{payer: [investor], payee: [platform_fee], kinds: [fee, transfer], when: fee_within_cap}]}",
 		"verdict: {black_critical: 0}",
 		"flows: {user_roles: []}",
 	} {

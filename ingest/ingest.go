@@ -233,9 +233,9 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 // with the balances and the loans, then the ledger's transactions with the
 // accounts. With split, the two decode at once: the first half into the
 // platform, the second into a platform of its own (its own names),
-// adopted at the end with its names and ids translated (see
-// reconcile.Platform.Adopt), which costs a second names table and the
-// translation. Split is for a platform that may have the machine to
+// adopted with its names and ids translated (see reconcile.Adoption: its
+// ledger transactions while it decodes the accounts, the rest at the
+// end), which costs a second names table and the translation. Split is for a platform that may have the machine to
 // itself (one that runs alone, one of a run's last round); where other
 // workers keep the processors busy, one after the other is cheaper.
 // Either way the platform comes out the same, names and ids included: the
@@ -269,8 +269,11 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		}
 		l.p = sp
 	}
-	loadHalf := func(ctx context.Context, lf *loader, first bool) error {
+	loadHalf := func(ctx context.Context, lf *loader, first bool, before func(formats.Table)) error {
 		for f := range ld.plan.half(id, first) {
+			if before != nil {
+				before(f.loc.Table)
+			}
 			if err := lf.load(ctx, f); err != nil {
 				return err
 			}
@@ -278,16 +281,45 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		return nil
 	}
 	if split {
+		// The second half's ledger transactions come before its accounts
+		// (key order). Once they are all in, it hands over a snapshot of
+		// its names, and the first half, done with its own, adopts those
+		// names and transactions while the second decodes the accounts:
+		// what is left to adopt at the end is the accounts.
+		ledgerIn := make(chan formats.Strings, 1)
+		var adoption reconcile.Adoption
 		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() error { return loadHalf(gctx, l, true) })
-		g.Go(func() error { return loadHalf(gctx, side, false) })
+		g.Go(func() error {
+			if err := loadHalf(gctx, l, true, nil); err != nil {
+				return err
+			}
+			select {
+			case view, ok := <-ledgerIn:
+				if ok {
+					adoption.TakeLedger(l.p, view, &side.p.Ledger)
+				}
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+		g.Go(func() error {
+			defer close(ledgerIn)
+			sent := false
+			return loadHalf(gctx, side, false, func(t formats.Table) {
+				if !sent && t != formats.LedgerTransactions {
+					sent = true
+					ledgerIn <- side.p.Names.Snapshot()
+				}
+			})
+		})
 		if err := g.Wait(); err != nil {
 			return nil, err
 		}
-		// Adopt empties the side platform: its names are taken first.
+		// Adoption empties the side platform: its names are taken first.
 		// Adopted, only their table is of use now.
 		ld.sideNames = side.p.Names
-		l.merge(side)
+		l.merge(side, &adoption)
 	} else {
 		for f := range ld.plan.loadOrder(id) {
 			if err := l.load(ctx, f); err != nil {
@@ -370,10 +402,11 @@ func (l *loader) load(ctx context.Context, f found) error {
 	return nil
 }
 
-// merge adds what another loader decoded (the ledger's tables and the
-// registry) after what this one holds.
-func (l *loader) merge(o *loader) {
-	l.p.Adopt(o.p)
+// merge adds what another loader decoded (the second half of a
+// platform's tables) after what this one holds, finishing a, the
+// adoption of its platform begun while it loaded.
+func (l *loader) merge(o *loader, a *reconcile.Adoption) {
+	a.Finish(l.p, o.p)
 	l.objects = append(l.objects, o.objects...)
 	l.rejects = append(l.rejects, o.rejects...)
 	for t, n := range o.rows {

@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/recon-dev/recon/formats"
 )
 
 // TestAdopt checks that decoding the ledger, its balances and the
-// registry into a platform of their own and adopting it gives the very
-// platform appending them would have:
-// the same names with the same ids, the same columns and objects.
+// registry into a platform of their own and adopting it, at once or in
+// steps (the ledger's transactions while the rest is decoded), gives the
+// very platform appending them would have: the same names with the same
+// ids, the same columns and objects.
 func TestAdopt(t *testing.T) {
 	appendTable := func(p *Platform, tbl formats.Table, key string, buf *bytes.Buffer) {
 		obj := p.AddObject(key)
@@ -59,41 +61,59 @@ func TestAdopt(t *testing.T) {
 		appendTable(seq, formats.Accounts, "ac.parquet", ac)
 		appendTable(seq, formats.Loans, "ln.parquet", ln)
 
-		adopted, side := NewPlatform("P"), NewPlatform("P")
-		appendTable(side, formats.LedgerTransactions, "l1.parquet", l1)
-		appendTable(side, formats.LedgerTransactions, "l2.parquet", l2)
-		appendTable(side, formats.LedgerBalances, "lb.parquet", lb)
-		appendTable(side, formats.Accounts, "ac.parquet", ac)
-		appendTable(side, formats.Loans, "ln.parquet", ln)
-		appendTable(adopted, formats.CustodyTransactions, "b.parquet", b)
-		adopted.Adopt(side)
-		if !reflect.DeepEqual(seq.LBal, adopted.LBal) || !reflect.DeepEqual(seq.Acc, adopted.Acc) || !reflect.DeepEqual(seq.Loans, adopted.Loans) {
-			t.Fatalf("balances or registry differ:\n got %+v %+v %+v\nwant %+v %+v %+v", adopted.LBal, adopted.Acc, adopted.Loans, seq.LBal, seq.Acc, seq.Loans)
+		for _, steps := range []bool{false, true} {
+			adopted, side := NewPlatform("P"), NewPlatform("P")
+			appendTable(adopted, formats.CustodyTransactions, "b.parquet", b)
+			appendTable(side, formats.LedgerTransactions, "l1.parquet", l1)
+			appendTable(side, formats.LedgerTransactions, "l2.parquet", l2)
+			var a Adoption
+			var wg sync.WaitGroup
+			if steps {
+				// The ledger's transactions are adopted while the side
+				// goes on with its other tables, as ingest does.
+				view := side.Names.Snapshot()
+				wg.Go(func() { a.TakeLedger(adopted, view, &side.Ledger) })
+			}
+			appendTable(side, formats.LedgerBalances, "lb.parquet", lb)
+			appendTable(side, formats.Accounts, "ac.parquet", ac)
+			appendTable(side, formats.Loans, "ln.parquet", ln)
+			wg.Wait()
+			a.Finish(adopted, side)
+			checkAdopted(t, seq, adopted)
 		}
+	}
+}
 
-		if want, got := seq.Names.names(), adopted.Names.names(); !reflect.DeepEqual(want, got) {
-			t.Fatalf("names:\n got %q\nwant %q", got, want)
+// checkAdopted checks that adopted is the platform seq: the same names
+// with the same ids, the same columns and objects.
+func checkAdopted(t *testing.T, seq, adopted *Platform) {
+	t.Helper()
+	if !reflect.DeepEqual(seq.LBal, adopted.LBal) || !reflect.DeepEqual(seq.Acc, adopted.Acc) || !reflect.DeepEqual(seq.Loans, adopted.Loans) {
+		t.Fatalf("balances or registry differ:\n got %+v %+v %+v\nwant %+v %+v %+v", adopted.LBal, adopted.Acc, adopted.Loans, seq.LBal, seq.Acc, seq.Loans)
+	}
+
+	if want, got := seq.Names.names(), adopted.Names.names(); !reflect.DeepEqual(want, got) {
+		t.Fatalf("names:\n got %q\nwant %q", got, want)
+	}
+	for i, name := range seq.Names.names() {
+		if id, ok := adopted.Names.Find(name); !ok || id != uint32(i) {
+			t.Fatalf("Find(%q) = %d, %v; want %d", name, id, ok, i)
 		}
-		for i, name := range seq.Names.names() {
-			if id, ok := adopted.Names.Find(name); !ok || id != uint32(i) {
-				t.Fatalf("Find(%q) = %d, %v; want %d", name, id, ok, i)
-			}
+	}
+	if !reflect.DeepEqual(seq.Objects, adopted.Objects) {
+		t.Fatalf("objects %q, want %q", adopted.Objects, seq.Objects)
+	}
+	for _, pair := range [][2]*Txns{{&seq.Bank, &adopted.Bank}, {&seq.Ledger, &adopted.Ledger}} {
+		want, got := *pair[0], *pair[1]
+		if want.N != got.N || !reflect.DeepEqual(want.Spans, got.Spans) ||
+			!reflect.DeepEqual(want.Payer, got.Payer) || !reflect.DeepEqual(want.Payee, got.Payee) ||
+			!reflect.DeepEqual(want.Currency, got.Currency) || !reflect.DeepEqual(want.Loan, got.Loan) ||
+			!reflect.DeepEqual(want.Amount, got.Amount) || !reflect.DeepEqual(want.Kind, got.Kind) {
+			t.Fatalf("%v side differs:\n got %+v\nwant %+v", want.Side, got, want)
 		}
-		if !reflect.DeepEqual(seq.Objects, adopted.Objects) {
-			t.Fatalf("objects %q, want %q", adopted.Objects, seq.Objects)
-		}
-		for _, pair := range [][2]*Txns{{&seq.Bank, &adopted.Bank}, {&seq.Ledger, &adopted.Ledger}} {
-			want, got := *pair[0], *pair[1]
-			if want.N != got.N || !reflect.DeepEqual(want.Spans, got.Spans) ||
-				!reflect.DeepEqual(want.Payer, got.Payer) || !reflect.DeepEqual(want.Payee, got.Payee) ||
-				!reflect.DeepEqual(want.Currency, got.Currency) || !reflect.DeepEqual(want.Loan, got.Loan) ||
-				!reflect.DeepEqual(want.Amount, got.Amount) || !reflect.DeepEqual(want.Kind, got.Kind) {
-				t.Fatalf("%v side differs:\n got %+v\nwant %+v", want.Side, got, want)
-			}
-			for i := range want.N {
-				if want.ID.String(i) != got.ID.String(i) {
-					t.Fatalf("%v row %d: id %q, want %q", want.Side, i, got.ID.String(i), want.ID.String(i))
-				}
+		for i := range want.N {
+			if want.ID.String(i) != got.ID.String(i) {
+				t.Fatalf("%v row %d: id %q, want %q", want.Side, i, got.ID.String(i), want.ID.String(i))
 			}
 		}
 	}

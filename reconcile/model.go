@@ -215,6 +215,11 @@ func (d *Dict) Name(id uint32) string {
 // Len returns the number of names, the empty one included.
 func (d *Dict) Len() int { return len(d.offs) - 1 }
 
+// Snapshot returns a view of the names so far, in order of id. Names
+// added later go past its end: the view stays valid and unchanged, and
+// may be read by another goroutine while this one adds more (Adoption).
+func (d *Dict) Snapshot() formats.Strings { return *d.strings() }
+
 // strings returns every name, in order of id, as one Strings (a view).
 func (d *Dict) strings() *formats.Strings {
 	return &formats.Strings{Offsets: d.offs, Bytes: d.arena}
@@ -469,7 +474,44 @@ func (p *Platform) AddObject(key string) int {
 // src's names are interned in p in src's order of ids and the id columns
 // translated. src is spent.
 func (p *Platform) Adopt(src *Platform) {
-	ids := p.Names.InternAll(src.Names.strings())
+	var a Adoption
+	a.Finish(p, src)
+}
+
+// Adoption is an Adopt done in steps, the first while src is still being
+// loaded: once p's own tables are complete and src's ledger transactions
+// are, TakeLedger interns the names src has so far and translates those
+// transactions, while src's loader goes on with its other tables;
+// Finish does the rest. The platform comes out as Adopt's.
+type Adoption struct {
+	ids    []uint32 // p's ids of src's first names, in src's order of ids
+	ledger bool     // src's ledger transactions are translated
+}
+
+// TakeLedger interns the names of view, a snapshot of src's names taken
+// by src's loader (Dict.Snapshot) once it is done with src's ledger
+// transactions, and translates ledger, those transactions, in place. It
+// must not run at the same time as anything else that reads or writes p
+// or ledger; src's loader may meanwhile add names and other tables.
+func (a *Adoption) TakeLedger(p *Platform, view formats.Strings, ledger *Txns) {
+	a.takeNames(p, view)
+	translate(a.ids, ledger.Payer, ledger.Payee, ledger.Currency, ledger.Loan)
+	a.ledger = true
+}
+
+// takeNames interns the names of view past those taken before.
+func (a *Adoption) takeNames(p *Platform, view formats.Strings) {
+	if n := len(a.ids); n < view.Len() {
+		rest := formats.Strings{Offsets: view.Offsets[n:], Bytes: view.Bytes}
+		a.ids = append(a.ids, p.Names.InternAll(&rest)...)
+	}
+}
+
+// Finish takes over every table src holds rows of (as Adopt), those
+// TakeLedger has translated as they are. src is spent.
+func (a *Adoption) Finish(p *Platform, src *Platform) {
+	a.takeNames(p, *src.Names.strings())
+	ids := a.ids
 	var cols [][]uint32
 	base := len(p.Objects)
 	take := func(what string, dstN, srcN int, sp spans, idCols ...[]uint32) bool {
@@ -485,7 +527,11 @@ func (p *Platform) Adopt(src *Platform) {
 		cols = append(cols, idCols...)
 		return true
 	}
-	if t := &src.Ledger; take("ledger transactions", p.Ledger.N, t.N, t.Spans, t.Payer, t.Payee, t.Currency, t.Loan) {
+	if t := &src.Ledger; a.ledger {
+		if take("ledger transactions", p.Ledger.N, t.N, t.Spans) {
+			p.Ledger = *t
+		}
+	} else if take("ledger transactions", p.Ledger.N, t.N, t.Spans, t.Payer, t.Payee, t.Currency, t.Loan) {
 		p.Ledger = *t
 	}
 	if t := &src.Bank; take("custody transactions", p.Bank.N, t.N, t.Spans, t.Bank, t.Payer, t.Payee, t.Currency, t.Loan) {
@@ -497,13 +543,19 @@ func (p *Platform) Adopt(src *Platform) {
 	if l := &src.LBal; take("ledger balances", p.LBal.N, l.N, l.Spans, l.Account, l.Currency) {
 		p.LBal = *l
 	}
-	if a := &src.Acc; take("accounts", p.Acc.N, a.N, a.Spans, a.Account, a.Holder) {
-		p.Acc = *a
+	if ac := &src.Acc; take("accounts", p.Acc.N, ac.N, ac.Spans, ac.Account, ac.Holder) {
+		p.Acc = *ac
 	}
 	if o := &src.Loans; take("loans", p.Loans.N, o.N, o.Spans, o.Loan, o.Borrower, o.Currency) {
 		p.Loans = *o
 	}
-	// The columns are translated at once; the rest of the load waits.
+	translate(ids, cols...)
+	p.Objects = append(p.Objects, src.Objects...)
+	*src = Platform{}
+}
+
+// translate maps every id of cols through ids, the columns at once.
+func translate(ids []uint32, cols ...[]uint32) {
 	var wg sync.WaitGroup
 	for _, col := range cols {
 		wg.Go(func() {
@@ -513,8 +565,6 @@ func (p *Platform) Adopt(src *Platform) {
 		})
 	}
 	wg.Wait()
-	p.Objects = append(p.Objects, src.Objects...)
-	*src = Platform{}
 }
 
 // Mark remembers the table sizes, for Rollback.

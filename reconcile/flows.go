@@ -12,7 +12,6 @@ import (
 
 	"github.com/recon-dev/recon/config"
 	"github.com/recon-dev/recon/formats"
-	"github.com/recon-dev/recon/hugepage"
 	"github.com/recon-dev/recon/money"
 )
 
@@ -188,12 +187,12 @@ func (f *feeBases) get(payer, loan uint32) *money.Sum {
 // table and reports one flow kind for each it does not allow, the
 // GUARANTEE_PAYMENT of each allowed movement its rule reports, and one
 // RELATED_PARTY_LOAN per loan whose related-party borrower is funded.
+//
+// One serial pass sums the fee cap's bases (the day's) and the insiders'
+// loans; the checks then run over chunks of rows in parallel (checkFlows),
+// every base whole.
 func (r *run) flows(ctx context.Context) error {
 	B := &r.p.Bank
-	check, err := r.flowsToCheck(ctx)
-	if err != nil {
-		return err
-	}
 	// The fee cap's base: the payer's successful bids, disbursements and
 	// repayments on each loan a fee names.
 	var loanFees []int // successful fees naming a loan
@@ -214,15 +213,9 @@ func (r *run) flows(ctx context.Context) error {
 	}
 	relatedLoans := map[uint32]*related{}
 	var relatedOrder []uint32
-	var fees []int // fee rows: checked once every base is summed
 	for i := range B.N {
 		if B.Status[i] != formats.StatusSuccess {
 			continue
-		}
-		if B.Kind[i] == formats.KindFee {
-			fees = append(fees, i)
-		} else if check[i] {
-			r.checkFlow(i, bases)
 		}
 		switch B.Kind[i] {
 		case formats.KindBid, formats.KindDisbursement, formats.KindRepayment:
@@ -248,8 +241,8 @@ func (r *run) flows(ctx context.Context) error {
 			}
 		}
 	}
-	for _, i := range fees {
-		r.checkFlow(i, bases)
+	if err := r.checkFlows(ctx, bases); err != nil {
+		return err
 	}
 	slices.SortFunc(relatedOrder, func(a, b uint32) int { return strings.Compare(r.name(a), r.name(b)) })
 	for _, loan := range relatedOrder {
@@ -325,36 +318,40 @@ func (r *run) roleText(id uint32) string {
 	return fmt.Sprintf("%s (%s of %s)", r.name(id), formats.RoleName(uint8(role)), r.name(r.reg.holder(id)))
 }
 
-// flowsToCheck marks the successful rows other than fees whose flow
-// checkFlow must look at: all but those the first rule that holds allows
-// without a report, which checkFlow would pass over in silence. It runs
-// over chunks of rows in parallel; a rule with the fee cap's condition
-// (its base is summed as flows goes) leaves its row to checkFlow.
-func (r *run) flowsToCheck(ctx context.Context) ([]bool, error) {
+// checkFlows checks every successful row (checkFlow) but those the first
+// rule that holds allows without a report, which checkFlow would pass
+// over in silence. It runs over chunks of rows in parallel, each chunk's
+// exceptions in a run of its own, joined in chunk order; bases must be
+// whole.
+func (r *run) checkFlows(ctx context.Context, bases *feeBases) error {
 	B := &r.p.Bank
-	check := hugepage.Make[[]bool](B.N, B.N)
+	chunk := r.rowChunk()
+	outs := make([][]formats.Exception, (B.N+chunk-1)/chunk)
 	err := r.parallelRows(ctx, B.N, func(lo, hi int) {
+		pr := *r // the chunk's own exceptions and day cache
+		pr.out, pr.dayr = nil, newDayer(r.opt.Location)
 		for i := lo; i < hi; i++ {
 			if a := i + prefetchAhead; a < hi { // its registry entries
 				r.reg.prefetch(B.Payer[a], B.Payee[a], B.Loan[a])
 			}
-			if B.Status[i] == formats.StatusSuccess && B.Kind[i] != formats.KindFee {
-				check[i] = !r.allowedSilently(i)
+			if B.Status[i] == formats.StatusSuccess && !pr.allowedSilently(i, bases) {
+				pr.checkFlow(i, bases)
 			}
 		}
+		outs[lo/chunk] = pr.out
 	})
-	return check, err
+	for _, out := range outs {
+		r.out = append(r.out, out...)
+	}
+	return err
 }
 
 // allowedSilently reports whether the first rule that holds for row i
-// allows it without a report, with no fee-cap condition before it.
-func (r *run) allowedSilently(i int) bool {
+// allows it without a report.
+func (r *run) allowedSilently(i int, bases *feeBases) bool {
 	_, _, rules := r.rulesFor(i)
 	for _, rule := range rules {
-		if rule.when == condFeeWithinCap {
-			return false
-		}
-		if r.holds(rule.when, i, nil) {
+		if r.holds(rule.when, i, bases) {
 			return rule.report == ""
 		}
 	}

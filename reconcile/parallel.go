@@ -47,12 +47,16 @@ func parallelFor(ctx context.Context, workers, n int, fn func(i int) error) erro
 // size, on the run's workers: for passes whose rows are independent and
 // whose results go to per-row slots.
 func (r *run) parallelRows(ctx context.Context, n int, fn func(lo, hi int)) error {
-	chunk := 2 * partitionTarget(r.opt)
+	chunk := r.rowChunk()
 	return parallelFor(ctx, r.opt.Workers, (n+chunk-1)/chunk, func(c int) error {
 		fn(c*chunk, min(n, (c+1)*chunk))
 		return nil
 	})
 }
+
+// rowChunk is the rows of parallelRows' chunks: chunk c starts at row
+// c*rowChunk().
+func (r *run) rowChunk() int { return 2 * partitionTarget(r.opt) }
 
 // defaultPartitionRows is the rows a partition aims at: some tens of
 // thousands, so that its sort and join stay in cache, while small

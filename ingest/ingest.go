@@ -235,9 +235,10 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 // platform, the second into a platform of its own (its own names),
 // adopted with its names and ids translated (see reconcile.Adoption: its
 // ledger transactions while it decodes the accounts, the rest at the
-// end), which costs a second names table and the translation. Split is for a platform that may have the machine to
-// itself (one that runs alone, one of a run's last round); where other
-// workers keep the processors busy, one after the other is cheaper.
+// end), which costs a second names table and the translation. Split is
+// for a platform that may have the machine to itself (one that runs
+// alone, one of a run's last round); where other workers keep the
+// processors busy, one after the other is cheaper.
 // Either way the platform comes out the same, names and ids included: the
 // first half's names take the first ids, the second's follow in order of
 // appearance.
@@ -269,11 +270,8 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		}
 		l.p = sp
 	}
-	loadHalf := func(ctx context.Context, lf *loader, first bool, before func(formats.Table)) error {
+	loadHalf := func(ctx context.Context, lf *loader, first bool) error {
 		for f := range ld.plan.half(id, first) {
-			if before != nil {
-				before(f.loc.Table)
-			}
 			if err := lf.load(ctx, f); err != nil {
 				return err
 			}
@@ -281,16 +279,16 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		return nil
 	}
 	if split {
-		// The second half's ledger transactions come before its accounts
-		// (key order). Once they are all in, it hands over a snapshot of
-		// its names, and the first half, done with its own, adopts those
-		// names and transactions while the second decodes the accounts:
-		// what is left to adopt at the end is the accounts.
+		// Once the second half's ledger transactions are all in (they
+		// come before its accounts, in key order), it hands over a
+		// snapshot of its names, and the first half, done with its own,
+		// adopts those names and transactions while the second decodes
+		// the accounts: what is left to adopt at the end is the accounts.
 		ledgerIn := make(chan formats.Strings, 1)
 		var adoption reconcile.Adoption
 		g, gctx := errgroup.WithContext(ctx)
 		g.Go(func() error {
-			if err := loadHalf(gctx, l, true, nil); err != nil {
+			if err := loadHalf(gctx, l, true); err != nil {
 				return err
 			}
 			select {
@@ -305,13 +303,22 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		})
 		g.Go(func() error {
 			defer close(ledgerIn)
-			sent := false
-			return loadHalf(gctx, side, false, func(t formats.Table) {
-				if !sent && t != formats.LedgerTransactions {
-					sent = true
+			files := slices.Collect(ld.plan.half(id, false))
+			last := -1 // the last ledger transactions file
+			for i, f := range files {
+				if f.loc.Table == formats.LedgerTransactions {
+					last = i
+				}
+			}
+			for i, f := range files {
+				if err := side.load(gctx, f); err != nil {
+					return err
+				}
+				if i == last && i < len(files)-1 {
 					ledgerIn <- side.p.Names.Snapshot()
 				}
-			})
+			}
+			return nil
 		})
 		if err := g.Wait(); err != nil {
 			return nil, err

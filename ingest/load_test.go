@@ -2,6 +2,8 @@ package ingest_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,15 +15,17 @@ import (
 	"github.com/recon-dev/recon/store"
 )
 
-// TestLoadSplit loads every platform of a store (clean ones, one with a
-// rejected file, one with fee and loan flows) both ways, one side after
+// TestLoadSplit loads every platform of a store (clean ones, one with its
+// ledger in two parts, one with a rejected file, one with fee and loan
+// flows) both ways, one side after
 // the other and the two sides at once, into fresh and into recycled
 // platforms: the platforms come out the same, names and their ids, every
 // column, objects, rejections and counts. A split load keeps its side's
 // names' table for the next.
 func TestLoadSplit(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.NewLocal(t.TempDir())
+	dir := t.TempDir()
+	st, err := store.NewLocal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +33,16 @@ func TestLoadSplit(t *testing.T) {
 	_, err = fixtures.Generate(ctx, st, fixtures.Options{Date: date, Platforms: 3, Investors: 40, Transactions: 600, Seed: 8,
 		Scenarios: []string{"input-rejected", "ponzi", "amount-mismatch"}})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// A platform whose ledger comes in two parts: the split load adopts
+	// its ledger transactions once the last part is in.
+	part := filepath.Join(dir, "ledger/transactions/date="+date+"/platform=P001/part-00000.parquet")
+	data, err := os.ReadFile(part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(strings.Replace(part, "part-00000", "part-00001", 1), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	opt := ingest.Options{Date: date, Scale: 2, Limits: formats.DefaultLimits()}
@@ -54,6 +68,17 @@ func TestLoadSplit(t *testing.T) {
 			t.Fatal(err)
 		}
 		samePlatform(t, id, a, b)
+		if id == "P001" {
+			parts := 0
+			for _, o := range a.Objects {
+				if o.Table == formats.LedgerTransactions.String() {
+					parts++
+				}
+			}
+			if parts != 2 {
+				t.Fatalf("P001: %d ledger parts, want 2", parts)
+			}
+		}
 		if !ingest.KeepsSideNames(two) {
 			t.Fatalf("%s: the split load kept no names' table for the next", id)
 		}

@@ -484,19 +484,21 @@ func (p *Platform) Adopt(src *Platform) {
 // transactions, while src's loader goes on with its other tables;
 // Finish does the rest. The platform comes out as Adopt's.
 type Adoption struct {
-	ids    []uint32 // p's ids of src's first names, in src's order of ids
-	ledger bool     // src's ledger transactions are translated
+	ids        []uint32 // p's ids of src's first names, in src's order of ids
+	ledgerRows int      // src's ledger transactions translated
 }
 
 // TakeLedger interns the names of view, a snapshot of src's names taken
 // by src's loader (Dict.Snapshot) once it is done with src's ledger
 // transactions, and translates ledger, those transactions, in place. It
 // must not run at the same time as anything else that reads or writes p
-// or ledger; src's loader may meanwhile add names and other tables.
+// or ledger; src's loader may meanwhile add names and other tables (and,
+// once it has returned, more ledger rows: Finish translates those).
 func (a *Adoption) TakeLedger(p *Platform, view formats.Strings, ledger *Txns) {
 	a.takeNames(p, view)
-	translate(a.ids, ledger.Payer, ledger.Payee, ledger.Currency, ledger.Loan)
-	a.ledger = true
+	n := ledger.N
+	translate(a.ids, ledger.Payer[:n], ledger.Payee[:n], ledger.Currency[:n], ledger.Loan[:n])
+	a.ledgerRows = n
 }
 
 // takeNames interns the names of view past those taken before.
@@ -507,8 +509,8 @@ func (a *Adoption) takeNames(p *Platform, view formats.Strings) {
 	}
 }
 
-// Finish takes over every table src holds rows of (as Adopt), those
-// TakeLedger has translated as they are. src is spent.
+// Finish takes over every table src holds rows of (as Adopt), the ledger
+// rows TakeLedger translated as they are. src is spent.
 func (a *Adoption) Finish(p *Platform, src *Platform) {
 	a.takeNames(p, *src.Names.strings())
 	ids := a.ids
@@ -527,11 +529,7 @@ func (a *Adoption) Finish(p *Platform, src *Platform) {
 		cols = append(cols, idCols...)
 		return true
 	}
-	if t := &src.Ledger; a.ledger {
-		if take("ledger transactions", p.Ledger.N, t.N, t.Spans) {
-			p.Ledger = *t
-		}
-	} else if take("ledger transactions", p.Ledger.N, t.N, t.Spans, t.Payer, t.Payee, t.Currency, t.Loan) {
+	if t, r := &src.Ledger, a.ledgerRows; take("ledger transactions", p.Ledger.N, t.N, t.Spans, t.Payer[r:], t.Payee[r:], t.Currency[r:], t.Loan[r:]) {
 		p.Ledger = *t
 	}
 	if t := &src.Bank; take("custody transactions", p.Bank.N, t.N, t.Spans, t.Bank, t.Payer, t.Payee, t.Currency, t.Loan) {

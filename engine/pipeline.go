@@ -129,7 +129,7 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 					default:
 					}
 				}
-				// A platform decodes its two sides at once when it may have the
+				// A platform decodes its two halves at once when it may have the
 				// machine to itself: when two like it do not fit the budget, or
 				// in the run's last round, where a worker that finishes first
 				// has nothing left to take (the last two platforms of a 10M run

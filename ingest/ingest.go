@@ -270,14 +270,6 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		}
 		l.p = sp
 	}
-	loadHalf := func(ctx context.Context, lf *loader, first bool) error {
-		for f := range ld.plan.half(id, first) {
-			if err := lf.load(ctx, f); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 	if split {
 		// Once the second half's ledger transactions are all in (they
 		// come before its accounts, in key order), it hands over a
@@ -288,8 +280,10 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 		var adoption reconcile.Adoption
 		g, gctx := errgroup.WithContext(ctx)
 		g.Go(func() error {
-			if err := loadHalf(gctx, l, true); err != nil {
-				return err
+			for f := range ld.plan.half(id, true) {
+				if err := l.load(gctx, f); err != nil {
+					return err
+				}
 			}
 			select {
 			case view, ok := <-ledgerIn:

@@ -218,11 +218,8 @@ func (d *Dict) Len() int { return len(d.offs) - 1 }
 // Snapshot returns a view of the names so far, in order of id. Names
 // added later go past its end: the view stays valid and unchanged, and
 // may be read by another goroutine while this one adds more (Adoption).
-func (d *Dict) Snapshot() formats.Strings { return *d.strings() }
-
-// strings returns every name, in order of id, as one Strings (a view).
-func (d *Dict) strings() *formats.Strings {
-	return &formats.Strings{Offsets: d.offs, Bytes: d.arena}
+func (d *Dict) Snapshot() formats.Strings {
+	return formats.Strings{Offsets: d.offs, Bytes: d.arena}
 }
 
 // InternAll returns the ids of every value of vals (a dictionary page's
@@ -469,20 +466,15 @@ func (p *Platform) AddObject(key string) int {
 	return len(p.Objects) - 1
 }
 
-// Adopt takes over every table src holds rows of, which p must hold no
-// rows of, as if their objects had been appended to p after its own:
-// src's names are interned in p in src's order of ids and the id columns
-// translated. src is spent.
-func (p *Platform) Adopt(src *Platform) {
-	var a Adoption
-	a.Finish(p, src)
-}
-
-// Adoption is an Adopt done in steps, the first while src is still being
-// loaded: once p's own tables are complete and src's ledger transactions
-// are, TakeLedger interns the names src has so far and translates those
-// transactions, while src's loader goes on with its other tables;
-// Finish does the rest. The platform comes out as Adopt's.
+// Adoption makes platform p take over every table another platform, src,
+// holds rows of (p must hold no rows of them), as if their objects had
+// been appended to p after its own: src's names are interned in p in
+// src's order of ids and the id columns translated. It goes in steps, the
+// first while src is still being loaded: once p's own tables are complete
+// and src's ledger transactions are, TakeLedger interns the names src has
+// so far and translates those transactions, while src's loader goes on
+// with its other tables; Finish does the rest. The zero Adoption is ready:
+// Finish alone adopts src at once.
 type Adoption struct {
 	ids        []uint32 // p's ids of src's first names, in src's order of ids
 	ledgerRows int      // src's ledger transactions translated
@@ -509,10 +501,10 @@ func (a *Adoption) takeNames(p *Platform, view formats.Strings) {
 	}
 }
 
-// Finish takes over every table src holds rows of (as Adopt), the ledger
+// Finish makes p take over every table src holds rows of, the ledger
 // rows TakeLedger translated as they are. src is spent.
 func (a *Adoption) Finish(p *Platform, src *Platform) {
-	a.takeNames(p, *src.Names.strings())
+	a.takeNames(p, src.Names.Snapshot())
 	ids := a.ids
 	var cols [][]uint32
 	base := len(p.Objects)

@@ -304,6 +304,19 @@ type Txns struct {
 	Kind     []uint8
 	Status   []uint8
 	Spans    spans
+	// Orig, when set, is each row's index in the whole platform's table
+	// (the table Spans locate), for a part of a platform reconciled in
+	// parts (ReconcileParts): its rows are in increasing Orig. Nil: row i
+	// is the table's row i.
+	Orig []int64
+}
+
+// orig returns the whole table's index of row i.
+func (t *Txns) orig(i int) int {
+	if t.Orig == nil {
+		return i
+	}
+	return int(t.Orig[i])
 }
 
 // Key returns the match key of row i: platform_txn_id at the bank, txn_id

@@ -207,6 +207,6 @@ func (r *run) when(us int64) string {
 
 // where names the object and row a table row came from.
 func (r *run) where(t *Txns, i int) string {
-	obj, row := t.Spans.locate(i)
+	obj, row := t.Spans.locate(t.orig(i))
 	return fmt.Sprintf("%s row %d", r.p.Objects[obj], row)
 }

@@ -157,11 +157,19 @@ func (d *denseSums) get(key [2]uint32, account uint32) *money.Sum {
 // balances reports BANK_STATEMENT_BREAK, ACCOUNT_BALANCE_MISMATCH,
 // CUSTODY_SHORTFALL and CUSTODY_EXCESS.
 func (r *run) balances(ctx context.Context) error {
-	p := r.p
-	names := p.Names.Len()
-	if err := r.statementBreaks(ctx); err != nil {
+	moves, err := r.bankMoves(ctx)
+	if err != nil {
 		return err
 	}
+	r.balancesFrom(moves)
+	return nil
+}
+
+// balancesFrom is balances given the day's bank movements (bankMoves).
+func (r *run) balancesFrom(moves *denseSums) {
+	p := r.p
+	names := p.Names.Len()
+	r.statementBreaksFrom(moves)
 
 	c := &p.CBal
 	bankClosing := newDenseSums(names)
@@ -252,7 +260,6 @@ func (r *run) balances(ctx context.Context) error {
 			money.FormatBig(diff, r.opt.Scale), r.amt(r.opt.BalanceTolerance))
 		r.emit(e)
 	}
-	return nil
 }
 
 // bigAmount returns v as an amount, or null when it leaves DECIMAL(18).
@@ -274,12 +281,17 @@ func sumAmount(s *money.Sum) formats.OptAmount {
 // whose opening plus the day's successful movements of its bank account
 // is not its closing.
 func (r *run) statementBreaks(ctx context.Context) error {
-	p := r.p
 	moves, err := r.bankMoves(ctx)
 	if err != nil {
 		return err
 	}
-	c := &p.CBal
+	r.statementBreaksFrom(moves)
+	return nil
+}
+
+// statementBreaksFrom is statementBreaks given the day's bank movements.
+func (r *run) statementBreaksFrom(moves *denseSums) {
+	c := &r.p.CBal
 	for i := range c.N {
 		var expected money.Sum
 		expected.Add(c.Opening[i])
@@ -292,7 +304,6 @@ func (r *run) statementBreaks(ctx context.Context) error {
 			r.emitStatementBreak(i, expected)
 		}
 	}
-	return nil
 }
 
 // bankMoves sums the day's successful custody movements per bank,

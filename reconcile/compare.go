@@ -138,24 +138,38 @@ func abs64(v int64) int64 {
 // reportUnmatched decides the rows neither matching took: duplicates were
 // already marked; a row that moved money is missing at the other side.
 func (r *run) reportUnmatched(m *matching) {
+	r.reportDuplicates(m)
+	r.reportMissing(m)
+}
+
+// reportDuplicates reports the rows matching by reference marked as
+// duplicates.
+func (r *run) reportDuplicates(m *matching) {
 	for _, side := range []Side{Ledger, Bank} {
-		t := r.side(side)
-		out := m.lOut
-		if side == Bank {
-			out = m.bOut
-		}
+		t, out := r.side(side), m.out(side)
 		for i := range t.N {
-			switch out[i] {
-			case outDup:
+			if out[i] == outDup {
 				r.emitDuplicate(t, i)
-			case outNone:
-				if t.Status[i] != formats.StatusSuccess {
-					out[i] = outIdle
-					continue
-				}
-				out[i] = outMissing
-				r.emitMissing(t, i)
 			}
+		}
+	}
+}
+
+// reportMissing decides the rows still undecided: missing at the other
+// side if they moved money, else idle.
+func (r *run) reportMissing(m *matching) {
+	for _, side := range []Side{Ledger, Bank} {
+		t, out := r.side(side), m.out(side)
+		for i := range t.N {
+			if out[i] != outNone {
+				continue
+			}
+			if t.Status[i] != formats.StatusSuccess {
+				out[i] = outIdle
+				continue
+			}
+			out[i] = outMissing
+			r.emitMissing(t, i)
 		}
 	}
 }

@@ -41,6 +41,17 @@ func (r *run) conserve(ctx context.Context, m *matching, in Input) (Stats, error
 		return st, err
 	}
 	errs := slices.Concat(taskErrs[0], taskErrs[1], taskErrs[2])
+	errs = append(errs, checkOutcomes(r.out, &st, byRef, unref)...)
+	if len(errs) > 10 {
+		errs = append(errs[:10], fmt.Errorf("... and %d more", len(errs)-10))
+	}
+	return st, errors.Join(errs...)
+}
+
+// checkOutcomes checks a platform's outcome counts against its pairs
+// (byRef and unref of them) and its exceptions out, and sets st.Pairs.
+func checkOutcomes(out []formats.Exception, st *Stats, byRef, unref int64) []error {
+	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, conservationError(format, args...)) }
 	for _, side := range []Side{Ledger, Bank} {
 		if st.Outcomes[side][outRef] != byRef || st.Outcomes[side][outUnref] != unref {
@@ -50,8 +61,8 @@ func (r *run) conserve(ctx context.Context, m *matching, in Input) (Stats, error
 	}
 	st.Pairs = byRef + unref
 	kinds := map[string]int64{}
-	for i := range r.out {
-		kinds[r.out[i].Kind]++
+	for i := range out {
+		kinds[out[i].Kind]++
 	}
 	for _, c := range []struct {
 		kind string
@@ -65,10 +76,7 @@ func (r *run) conserve(ctx context.Context, m *matching, in Input) (Stats, error
 			fail("%d %s exceptions for %d %s rows that are %s", kinds[c.kind], c.kind, st.Outcomes[c.side][c.o], c.side, outcomeNames[c.o])
 		}
 	}
-	if len(errs) > 10 {
-		errs = append(errs[:10], fmt.Errorf("... and %d more", len(errs)-10))
-	}
-	return st, errors.Join(errs...)
+	return errs
 }
 
 func conservationError(format string, args ...any) error {
@@ -80,11 +88,7 @@ func conservationError(format string, args ...any) error {
 // moved money and is accounted for nowhere, and on totals that differ
 // from what the readers saw.
 func (r *run) conserveSide(side Side, m *matching, in Input, st *Stats, fail func(string, ...any)) {
-	t := r.side(side)
-	out := m.lOut
-	if side == Bank {
-		out = m.bOut
-	}
+	t, out := r.side(side), m.out(side)
 	st.Rows[side] = int64(t.N)
 	for i := range t.N {
 		o := out[i]

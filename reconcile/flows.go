@@ -152,23 +152,41 @@ type feeBases struct {
 	first []uint32 // by loan id, one more than there are names
 	payer []uint32 // each pair's payer; a payer may repeat, the first is the pair's
 	sums  []money.Sum
+	// payers holds a bit for each payer of a fee: only their rows need a
+	// base lookup.
+	payers bitset
 }
 
-// newFeeBases returns the bases of the payer and loan of each row in
-// rows (fees naming a loan), over a platform of names names.
-func newFeeBases(t *Txns, rows []int, names int) *feeBases {
-	f := &feeBases{first: make([]uint32, names+1), payer: make([]uint32, len(rows)), sums: make([]money.Sum, len(rows))}
-	for _, i := range rows {
-		f.first[t.Loan[i]+1]++
+// feeKey is the payer and loan of a successful fee naming a loan.
+type feeKey struct{ payer, loan uint32 }
+
+// appendFeeKeys appends the payer and loan of each successful fee of t
+// that names a loan.
+func appendFeeKeys(keys []feeKey, t *Txns) []feeKey {
+	for i := range t.N {
+		if t.Status[i] == formats.StatusSuccess && t.Kind[i] == formats.KindFee && t.Loan[i] != 0 {
+			keys = append(keys, feeKey{t.Payer[i], t.Loan[i]})
+		}
+	}
+	return keys
+}
+
+// newFeeBases returns empty bases for the payer and loan of each key,
+// over a platform of names names.
+func newFeeBases(keys []feeKey, names int) *feeBases {
+	f := &feeBases{first: make([]uint32, names+1), payer: make([]uint32, len(keys)), sums: make([]money.Sum, len(keys)),
+		payers: newBitset(names)}
+	for _, k := range keys {
+		f.first[k.loan+1]++
 	}
 	for l := 1; l <= names; l++ {
 		f.first[l] += f.first[l-1]
 	}
 	next := slices.Clone(f.first[:names])
-	for _, i := range rows {
-		l := t.Loan[i]
-		f.payer[next[l]] = t.Payer[i]
-		next[l]++
+	for _, k := range keys {
+		f.payer[next[k.loan]] = k.payer
+		next[k.loan]++
+		f.payers.set(k.payer)
 	}
 	return f
 }
@@ -183,6 +201,36 @@ func (f *feeBases) get(payer, loan uint32) *money.Sum {
 	return nil
 }
 
+// relatedLoans sums what each loan of a related-party borrower received
+// in bids and disbursements: RELATED_PARTY_LOAN.
+type relatedLoans struct {
+	loans map[uint32]*relatedLoan
+	order []uint32 // in order of first funding; sorted by name to report
+}
+
+type relatedLoan struct {
+	total money.Sum
+	n     int
+	bank  uint32 // the bank of every funding row, 0 when several
+}
+
+func newRelatedLoans() *relatedLoans { return &relatedLoans{loans: map[uint32]*relatedLoan{}} }
+
+// add counts one funding row of loan, at bank.
+func (rl *relatedLoans) add(loan, bank uint32, amount int64) {
+	l := rl.loans[loan]
+	if l == nil {
+		l = &relatedLoan{bank: bank}
+		rl.loans[loan] = l
+		rl.order = append(rl.order, loan)
+	}
+	l.total.Add(amount)
+	l.n++
+	if l.bank != bank {
+		l.bank = 0
+	}
+}
+
 // flows checks every successful custody movement against the allowed-flow
 // table and reports one flow kind for each it does not allow, the
 // GUARANTEE_PAYMENT of each allowed movement its rule reports, and one
@@ -193,33 +241,28 @@ func (f *feeBases) get(payer, loan uint32) *money.Sum {
 // every base whole.
 func (r *run) flows(ctx context.Context) error {
 	B := &r.p.Bank
-	// The fee cap's base: the payer's successful bids, disbursements and
-	// repayments on each loan a fee names.
-	var loanFees []int // successful fees naming a loan
-	for i := range B.N {
-		if B.Status[i] == formats.StatusSuccess && B.Kind[i] == formats.KindFee && B.Loan[i] != 0 {
-			loanFees = append(loanFees, i)
-		}
+	bases := newFeeBases(appendFeeKeys(nil, B), r.p.Names.Len())
+	related := newRelatedLoans()
+	r.daySums(bases, related)
+	if err := r.checkFlows(ctx, bases, nil); err != nil {
+		return err
 	}
-	bases := newFeeBases(B, loanFees, r.p.Names.Len())
-	feePayer := newBitset(r.p.Names.Len()) // payers of a fee: only their rows need a base lookup
-	for _, i := range loanFees {
-		feePayer.set(B.Payer[i])
-	}
-	type related struct {
-		total money.Sum
-		n     int
-		bank  uint32
-	}
-	relatedLoans := map[uint32]*related{}
-	var relatedOrder []uint32
+	r.emitRelated(related)
+	return nil
+}
+
+// daySums adds the platform's bank rows to the fee cap's bases (the
+// payer's successful bids, disbursements and repayments on each loan a
+// fee names) and to the insiders' loans.
+func (r *run) daySums(bases *feeBases, related *relatedLoans) {
+	B := &r.p.Bank
 	for i := range B.N {
 		if B.Status[i] != formats.StatusSuccess {
 			continue
 		}
 		switch B.Kind[i] {
 		case formats.KindBid, formats.KindDisbursement, formats.KindRepayment:
-			if feePayer.has(B.Payer[i]) {
+			if bases.payers.has(B.Payer[i]) {
 				if s := bases.get(B.Payer[i], B.Loan[i]); s != nil {
 					s.Add(B.Amount[i])
 				}
@@ -227,26 +270,19 @@ func (r *run) flows(ctx context.Context) error {
 		}
 		if k := B.Kind[i]; (k == formats.KindBid || k == formats.KindDisbursement) && r.reg.insiderLoan(B.Loan[i]) {
 			if b := r.reg.borrower(B.Loan[i]); b == B.Payee[i] {
-				rl := relatedLoans[B.Loan[i]]
-				if rl == nil {
-					rl = &related{bank: B.Bank[i]}
-					relatedLoans[B.Loan[i]] = rl
-					relatedOrder = append(relatedOrder, B.Loan[i])
-				}
-				rl.total.Add(B.Amount[i])
-				rl.n++
-				if rl.bank != B.Bank[i] {
-					rl.bank = 0
-				}
+				related.add(B.Loan[i], B.Bank[i], B.Amount[i])
 			}
 		}
 	}
-	if err := r.checkFlows(ctx, bases); err != nil {
-		return err
-	}
-	slices.SortFunc(relatedOrder, func(a, b uint32) int { return strings.Compare(r.name(a), r.name(b)) })
-	for _, loan := range relatedOrder {
-		rl := relatedLoans[loan]
+}
+
+// emitRelated reports RELATED_PARTY_LOAN for each loan of related, in
+// order of loan name.
+func (r *run) emitRelated(related *relatedLoans) {
+	order := slices.Clone(related.order)
+	slices.SortFunc(order, func(a, b uint32) int { return strings.Compare(r.name(a), r.name(b)) })
+	for _, loan := range order {
+		rl := related.loans[loan]
 		b := r.reg.borrower(loan)
 		e := formats.Exception{Kind: RelatedPartyLoan, BankID: r.name(rl.bank), AccountID: r.name(b), LoanID: r.name(loan),
 			BankAmount: sumAmount(&rl.total), Difference: sumAmount(&rl.total), Currency: r.loanCurrency(loan)}
@@ -254,7 +290,6 @@ func (r *run) flows(ctx context.Context) error {
 			r.name(loan), r.name(b), r.name(r.reg.holder(b)), rl.n, rl.total.Format(r.opt.Scale))
 		r.emit(e)
 	}
-	return nil
 }
 
 func (r *run) loanCurrency(loan uint32) string {
@@ -320,10 +355,11 @@ func (r *run) roleText(id uint32) string {
 
 // checkFlows checks every successful row (checkFlow) but those the first
 // rule that holds allows without a report, which checkFlow would pass
-// over in silence. It runs over chunks of rows in parallel, each chunk's
-// exceptions in a run of its own, joined in chunk order; bases must be
+// over in silence; only the rows only selects, when not nil. It runs over
+// chunks of rows in parallel, each chunk's exceptions in a run of its
+// own, joined in chunk order; the bases of the rows it checks must be
 // whole.
-func (r *run) checkFlows(ctx context.Context, bases *feeBases) error {
+func (r *run) checkFlows(ctx context.Context, bases *feeBases, only func(i int) bool) error {
 	B := &r.p.Bank
 	chunk := r.rowChunk()
 	outs := make([][]formats.Exception, (B.N+chunk-1)/chunk)
@@ -334,7 +370,7 @@ func (r *run) checkFlows(ctx context.Context, bases *feeBases) error {
 			if a := i + prefetchAhead; a < hi { // its registry entries
 				r.reg.prefetch(B.Payer[a], B.Payee[a], B.Loan[a])
 			}
-			if B.Status[i] == formats.StatusSuccess && !pr.allowedSilently(i, bases) {
+			if B.Status[i] == formats.StatusSuccess && (only == nil || only(i)) && !pr.allowedSilently(i, bases) {
 				pr.checkFlow(i, bases)
 			}
 		}
@@ -353,6 +389,18 @@ func (r *run) allowedSilently(i int, bases *feeBases) bool {
 	for _, rule := range rules {
 		if r.holds(rule.when, i, bases) {
 			return rule.report == ""
+		}
+	}
+	return false
+}
+
+// needsBase reports whether a rule for bank row i asks for the fee cap's
+// base: its check must wait for the day's bases to be whole.
+func (r *run) needsBase(i int) bool {
+	_, _, rules := r.rulesFor(i)
+	for _, rule := range rules {
+		if rule.when == condFeeWithinCap {
+			return true
 		}
 	}
 	return false

@@ -48,6 +48,14 @@ func newMatching(p *Platform) *matching {
 	return m
 }
 
+// out returns the outcomes of side's rows.
+func (m *matching) out(side Side) []outcome {
+	if side == Bank {
+		return m.bOut
+	}
+	return m.lOut
+}
+
 // pairs returns the matched pairs in ledger order.
 func (m *matching) pairs() []pair {
 	var out []pair

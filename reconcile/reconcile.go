@@ -31,6 +31,20 @@ type Options struct {
 	keyHash func([]byte) uint64
 }
 
+// withDefaults fills the options left unset.
+func (o Options) withDefaults() Options {
+	if o.Workers < 1 {
+		o.Workers = 1
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Flows == nil {
+		o.Flows = DefaultFlowRules()
+	}
+	return o
+}
+
 // Faults are deliberate bugs, for tests only.
 type Faults struct {
 	// LoseRow, when it returns true, makes the matcher forget the row: it
@@ -95,15 +109,7 @@ type run struct {
 // for. The exceptions come back in the contract's order. A failed
 // conservation check is an error: the caller must not commit.
 func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result, error) {
-	if opt.Workers < 1 {
-		opt.Workers = 1
-	}
-	if opt.Location == nil {
-		opt.Location = time.UTC
-	}
-	if opt.Flows == nil {
-		opt.Flows = DefaultFlowRules()
-	}
+	opt = opt.withDefaults()
 	r := &run{p: p, opt: opt, loc: opt.Location, dayr: newDayer(opt.Location), rules: opt.Flows}
 	r.reg = newRegistry(p)
 	// Matching, balances and flow rules read the platform and write only

@@ -1,0 +1,248 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/money"
+)
+
+// PartOf returns which of n parts row i of t goes to when a platform too
+// large for memory is reconciled in parts (ReconcileParts): the part of
+// its match key's hash, so that every row of a key, on both sides, meets
+// in one part. A bank row without a reference matches nothing by
+// reference: it goes by its row, round robin.
+//
+// The part comes from the hash's low bits: matching inside a part
+// partitions by the top bits, which a part's rows would otherwise share.
+func PartOf(t *Txns, i, n int) int {
+	key := t.Key(i)
+	if t.Side == Bank && len(key) == 0 {
+		return t.orig(i) % n
+	}
+	return int(uint64(uint32(hashBytes(key))) * uint64(n) >> 32)
+}
+
+// PartLoader returns the transactions of part k of a platform: each
+// side's rows of that part (PartOf), in increasing Orig, with the whole
+// table's Spans. ReconcileParts asks for each part up to three times and
+// does not keep what it gets past the pass it asked in.
+type PartLoader func(ctx context.Context, k int) (ledger, bank *Txns, err error)
+
+// ReconcileParts reconciles a platform whose transactions are too large
+// for memory in nparts parts, loading one at a time: the same Result as
+// Reconcile on the whole platform, exception for exception.
+//
+// whole holds everything but the transactions (names, balances, registry,
+// objects); its Ledger and Bank are not read. The passes:
+//  1. the fee cap's keys, from every part's fees;
+//  2. per part: matching by reference, its pairs and duplicates, the
+//     bank's movements by account, the day's fee bases and insiders'
+//     loans, and the flows whose rules need no fee base; the rows left
+//     undecided are kept aside;
+//  3. per part: the flows whose rules need the (now whole) fee bases;
+//
+// then matching without reference over what every part left, with its
+// pairs and missing rows, then the balances from the summed movements,
+// and the conservation check over the whole.
+//
+// What the parts leave is held in memory: few rows on a normal day. (The
+// faults of Options.Faults are not injected.)
+func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartLoader, in Input, opt Options) (*Result, error) {
+	opt = opt.withDefaults()
+	base := run{p: whole, opt: opt, loc: opt.Location, rules: opt.Flows, reg: newRegistry(whole)}
+	names := whole.Names.Len()
+	on := func(l, b *Txns) *run {
+		p := *whole
+		p.Ledger, p.Bank = *l, *b
+		r := base
+		r.p, r.dayr = &p, newDayer(opt.Location)
+		return &r
+	}
+	fail := func(err error) (*Result, error) { return nil, fmt.Errorf("platform %s: %w", whole.ID, err) }
+
+	var keys []feeKey
+	for k := range nparts {
+		_, b, err := load(ctx, k)
+		if err != nil {
+			return fail(err)
+		}
+		keys = appendFeeKeys(keys, b)
+	}
+	bases := newFeeBases(keys, names)
+	related := newRelatedLoans()
+	moves := newDenseSums(names)
+
+	var out []formats.Exception
+	var t tally
+	left := [2]*Txns{{Side: Ledger, Spans: whole.Ledger.Spans}, {Side: Bank, Spans: whole.Bank.Spans}}
+	for k := range nparts {
+		l, b, err := load(ctx, k)
+		if err != nil {
+			return fail(err)
+		}
+		r := on(l, b)
+		m := newMatching(r.p)
+		if err := r.matchByReference(ctx, m); err != nil {
+			return fail(fmt.Errorf("part %d: match by reference: %w", k, err))
+		}
+		r.reportPairs(m)
+		r.reportDuplicates(m)
+		t.part(r, m, &left)
+		pm, err := r.bankMoves(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		moves.merge(pm)
+		r.daySums(bases, related)
+		if err := r.checkFlows(ctx, bases, func(i int) bool { return !r.needsBase(i) }); err != nil {
+			return fail(err)
+		}
+		out = append(out, r.out...)
+	}
+	for k := range nparts {
+		l, b, err := load(ctx, k)
+		if err != nil {
+			return fail(err)
+		}
+		r := on(l, b)
+		if err := r.checkFlows(ctx, bases, r.needsBase); err != nil {
+			return fail(err)
+		}
+		out = append(out, r.out...)
+	}
+
+	// What no part decided, in the whole table's order: the order
+	// matching without reference breaks its last ties in.
+	r := on(left[Ledger].sortedByOrig(), left[Bank].sortedByOrig())
+	m := newMatching(r.p)
+	if err := r.matchWithoutReference(ctx, m); err != nil {
+		return fail(fmt.Errorf("match without reference: %w", err))
+	}
+	r.reportPairs(m)
+	r.reportMissing(m)
+	t.rest(r, m)
+	out = append(out, r.out...)
+
+	w := base
+	w.dayr = newDayer(opt.Location)
+	w.balancesFrom(moves)
+	w.emitRelated(related)
+	out = append(out, w.out...)
+
+	st, err := t.check(out, in, opt.Scale)
+	if err != nil {
+		return fail(err)
+	}
+	formats.SortExceptions(out)
+	return &Result{Exceptions: out, Stats: st}, nil
+}
+
+// tally is the conservation check of a platform reconciled in parts: what
+// each part decided and left, then what became of what they left.
+type tally struct {
+	st           Stats
+	byRef, unref int64
+	left         Input // rows and amounts the parts left undecided, by side
+	errs         []error
+}
+
+func (t *tally) fail(format string, args ...any) {
+	t.errs = append(t.errs, conservationError(format, args...))
+}
+
+// part counts a part's rows (matching by reference decided or left them)
+// and appends the undecided ones to left.
+func (t *tally) part(r *run, m *matching, left *[2]*Txns) {
+	byRef, unref := r.conservePairs(m, t.fail)
+	t.byRef += byRef
+	t.unref += unref
+	for _, side := range []Side{Ledger, Bank} {
+		tx, out := r.side(side), m.out(side)
+		t.st.Rows[side] += int64(tx.N)
+		for i := range tx.N {
+			switch o := out[i]; o {
+			case outRef, outDup:
+				t.st.Outcomes[side][o]++
+				t.st.Amounts[side][o].Add(tx.Amount[i])
+			case outNone:
+				t.left.Rows[side]++
+				t.left.Amount[side].Add(tx.Amount[i])
+				left[side].appendRow(tx, i)
+			default:
+				t.fail("%s row %s: %s after matching by reference", side, r.where(tx, i), outcomeNames[o])
+			}
+		}
+	}
+}
+
+// rest counts the rows the parts left, once decided: they must be the
+// rows the parts left, every one decided.
+func (t *tally) rest(r *run, m *matching) {
+	byRef, unref := r.conservePairs(m, t.fail)
+	t.byRef += byRef
+	t.unref += unref
+	var st Stats
+	for _, side := range []Side{Ledger, Bank} {
+		r.conserveSide(side, m, t.left, &st, t.fail)
+		for o := range numOutcomes {
+			t.st.Outcomes[side][o] += st.Outcomes[side][o]
+			t.st.Amounts[side][o].AddSum(st.Amounts[side][o])
+		}
+	}
+}
+
+// check finishes the conservation check against what the readers saw
+// and returns the platform's Stats.
+func (t *tally) check(out []formats.Exception, in Input, scale int) (Stats, error) {
+	for _, side := range []Side{Ledger, Bank} {
+		if in.Rows[side] != t.st.Rows[side] {
+			t.fail("%s: the readers saw %d rows, the parts hold %d", side, in.Rows[side], t.st.Rows[side])
+		}
+		var total money.Sum
+		for o := range numOutcomes {
+			total.AddSum(t.st.Amounts[side][o])
+		}
+		if total != in.Amount[side] {
+			t.fail("%s: the readers saw amounts totalling %s, the outcomes total %s", side, in.Amount[side].Format(scale), total.Format(scale))
+		}
+	}
+	t.errs = append(t.errs, checkOutcomes(out, &t.st, t.byRef, t.unref)...)
+	errs := t.errs
+	if len(errs) > 10 {
+		errs = append(errs[:10], fmt.Errorf("... and %d more", len(errs)-10))
+	}
+	return t.st, errors.Join(errs...)
+}
+
+// appendRow appends row i of src, with its index in the whole table.
+func (t *Txns) appendRow(src *Txns, i int) {
+	t.ID.Append(src.ID.At(i))
+	if t.Side == Bank {
+		t.Ref.Append(src.Ref.At(i))
+		t.Bank = append(t.Bank, src.Bank[i])
+	}
+	t.Payer, t.Payee = append(t.Payer, src.Payer[i]), append(t.Payee, src.Payee[i])
+	t.Currency, t.Loan = append(t.Currency, src.Currency[i]), append(t.Loan, src.Loan[i])
+	t.Amount, t.Fee, t.BookedAt = append(t.Amount, src.Amount[i]), append(t.Fee, src.Fee[i]), append(t.BookedAt, src.BookedAt[i])
+	t.Kind, t.Status = append(t.Kind, src.Kind[i]), append(t.Status, src.Status[i])
+	t.Orig = append(t.Orig, int64(src.orig(i)))
+	t.N++
+}
+
+// sortedByOrig returns t's rows in increasing Orig.
+func (t *Txns) sortedByOrig() *Txns {
+	rows := make([]int, t.N)
+	for i := range rows {
+		rows[i] = i
+	}
+	slices.SortFunc(rows, func(a, b int) int { return int(t.Orig[a] - t.Orig[b]) })
+	s := &Txns{Side: t.Side, Spans: t.Spans, Orig: []int64{}}
+	for _, i := range rows {
+		s.appendRow(t, i)
+	}
+	return s
+}

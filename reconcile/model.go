@@ -366,6 +366,12 @@ func (t *Txns) truncate(n int) {
 	}
 }
 
+// ClearRows empties t of its rows and spans, keeping its memory.
+func (t *Txns) ClearRows() {
+	t.truncate(0)
+	t.Orig = t.Orig[:0]
+}
+
 // truncStrings keeps the first n values.
 func truncStrings(s *formats.Strings, n int) {
 	if len(s.Offsets) == 0 {
@@ -427,6 +433,10 @@ type Platform struct {
 	Acc     Accounts
 	Loans   Loans
 	Objects []string // keys of the objects whose rows were appended
+	// Streaming marks a platform whose transactions are taken away batch
+	// by batch as they are read (ClearRows), to be reconciled in parts:
+	// their tables are not sized for a whole object.
+	Streaming bool
 }
 
 // NewPlatform returns an empty platform.
@@ -737,7 +747,7 @@ func (p *Platform) Prepare(b *formats.Batch) {
 	default:
 		return
 	}
-	if b.FirstRow == 0 && b.ObjectRows > 0 {
+	if b.FirstRow == 0 && b.ObjectRows > 0 && !p.Streaming {
 		t.grow(int(b.ObjectRows)) // once per object: no doubling copies
 	}
 	c := txnColsOf(t.Side)

@@ -1,0 +1,365 @@
+package spill
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/hugepage"
+	"github.com/recon-dev/recon/reconcile"
+)
+
+// Read appends all rows of f to t, which must be of f's side and hold
+// Orig for each of its rows (a new Txns holds none): Orig, N and every
+// column (Ref and Bank on the bank side) grow by f.Rows, in the order the
+// rows were appended. Spans are left alone. ctx is checked before each
+// batch. On error t is left as it was.
+func Read(ctx context.Context, f *File, t *reconcile.Txns) (err error) {
+	batch := -1
+	fail := func(e error) error { return &Error{Op: "read", Path: f.Path, Batch: batch, Err: e} }
+	if err := fits(f, t); err != nil {
+		return fail(err)
+	}
+	m := mark(t)
+	defer func() {
+		if p := recover(); p != nil {
+			err = fail(fmt.Errorf("%w: reader panic: %v", ErrCorrupt, p))
+		}
+		if err != nil {
+			m.restore(t)
+		}
+	}()
+	fh, err := os.Open(f.Path)
+	if err != nil {
+		return fail(err)
+	}
+	defer fh.Close()
+	if fi, err := fh.Stat(); err != nil {
+		return fail(err)
+	} else if fi.Size() != f.Size {
+		return fail(fmt.Errorf("%w: %d bytes, %d were written", ErrCorrupt, fi.Size(), f.Size))
+	}
+	grow(t, f)
+	sr := &sumReader{r: bufio.NewReaderSize(fh, readBufferBytes)}
+	// No message, nor any buffer decoded from one, is larger than the
+	// largest message written.
+	lim := f.messageSize + 64
+	rd, err := ipc.NewReader(sr, ipc.WithSchema(schemas[f.Side]), ipc.WithBodySizeLimit(lim),
+		ipc.WithMetadataSizeLimit(lim), ipc.WithAllocator(&limitAllocator{mem: memory.DefaultAllocator, max: lim}))
+	if err != nil {
+		return fail(fmt.Errorf("%w: %v", ErrCorrupt, err))
+	}
+	defer rd.Release()
+	if err := checkMeta(rd.Schema(), f.Side); err != nil {
+		return fail(err)
+	}
+	for batch = 0; ; batch++ {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		if !rd.Next() {
+			break
+		}
+		if err := appendBatch(t, rd.RecordBatch(), f.Rows-(t.N-m.n)); err != nil {
+			return fail(err)
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return fail(fmt.Errorf("%w: %v", ErrCorrupt, err))
+	}
+	batch = -1
+	if _, err := io.Copy(io.Discard, sr); err != nil {
+		return fail(err)
+	}
+	if got := t.N - m.n; got != f.Rows {
+		return fail(fmt.Errorf("%w: %d rows, %d were written", ErrCorrupt, got, f.Rows))
+	}
+	if sr.n != f.Size || sr.crc != f.sum {
+		return fail(fmt.Errorf("%w: checksum %08x of %d bytes, %08x of %d were written", ErrCorrupt, sr.crc, sr.n, f.sum, f.Size))
+	}
+	return nil
+}
+
+// fits checks that t can take f's rows.
+func fits(f *File, t *reconcile.Txns) error {
+	if t.Side != f.Side {
+		return fmt.Errorf("%w: %s transactions for a %s file", ErrMismatch, t.Side, f.Side)
+	}
+	n := t.N
+	lens := []int{len(t.Orig), t.ID.Len(), len(t.Payer), len(t.Payee), len(t.Currency), len(t.Loan),
+		len(t.Amount), len(t.Fee), len(t.BookedAt), len(t.Kind), len(t.Status)}
+	if t.Side == reconcile.Bank {
+		lens = append(lens, t.Ref.Len(), len(t.Bank))
+	}
+	for _, l := range lens {
+		if l != n {
+			return fmt.Errorf("%w: a column of %d values (Orig, ID, ...: %v) in a table of %d rows", ErrMismatch, l, lens, n)
+		}
+	}
+	return nil
+}
+
+// checkMeta checks the schema's metadata, which Arrow's schema equality
+// leaves out.
+func checkMeta(s *arrow.Schema, side reconcile.Side) error {
+	md := s.Metadata()
+	for _, kv := range [][2]string{{"recon.spill.version", version}, {"recon.spill.side", side.String()}} {
+		if i := md.FindKey(kv[0]); i < 0 || md.Values()[i] != kv[1] {
+			return fmt.Errorf("%w: schema metadata %v, want %s=%s", ErrCorrupt, md, kv[0], kv[1])
+		}
+	}
+	return nil
+}
+
+// txnsMark is the lengths of t's columns before a Read.
+type txnsMark struct {
+	n, idBytes, refBytes  int
+	idOffsets, refOffsets int
+}
+
+func mark(t *reconcile.Txns) txnsMark {
+	return txnsMark{n: t.N, idBytes: len(t.ID.Bytes), refBytes: len(t.Ref.Bytes),
+		idOffsets: len(t.ID.Offsets), refOffsets: len(t.Ref.Offsets)}
+}
+
+// restore truncates t's columns back to m.
+func (m txnsMark) restore(t *reconcile.Txns) {
+	n := m.n
+	t.N = n
+	t.Orig = t.Orig[:n]
+	t.ID.Bytes, t.ID.Offsets = t.ID.Bytes[:m.idBytes], t.ID.Offsets[:m.idOffsets]
+	t.Payer, t.Payee, t.Currency, t.Loan = t.Payer[:n], t.Payee[:n], t.Currency[:n], t.Loan[:n]
+	t.Amount, t.Fee, t.BookedAt = t.Amount[:n], t.Fee[:n], t.BookedAt[:n]
+	t.Kind, t.Status = t.Kind[:n], t.Status[:n]
+	if t.Side == reconcile.Bank {
+		t.Bank = t.Bank[:n]
+		t.Ref.Bytes, t.Ref.Offsets = t.Ref.Bytes[:m.refBytes], t.Ref.Offsets[:m.refOffsets]
+	}
+}
+
+// grow makes room in t for f's rows.
+func grow(t *reconcile.Txns, f *File) {
+	n := f.Rows
+	t.Orig = hugepage.Grow(t.Orig, n)
+	t.Payer, t.Payee = hugepage.Grow(t.Payer, n), hugepage.Grow(t.Payee, n)
+	t.Currency, t.Loan = hugepage.Grow(t.Currency, n), hugepage.Grow(t.Loan, n)
+	t.Amount, t.Fee, t.BookedAt = hugepage.Grow(t.Amount, n), hugepage.Grow(t.Fee, n), hugepage.Grow(t.BookedAt, n)
+	t.Kind, t.Status = hugepage.Grow(t.Kind, n), hugepage.Grow(t.Status, n)
+	growStrings(&t.ID, n, f.idBytes)
+	if t.Side == reconcile.Bank {
+		t.Bank = hugepage.Grow(t.Bank, n)
+		growStrings(&t.Ref, n, f.refBytes)
+	}
+}
+
+func growStrings(s *formats.Strings, n, bytes int) {
+	if len(s.Offsets) == 0 {
+		s.Offsets = append(s.Offsets, 0)
+	}
+	s.Offsets = hugepage.Grow(s.Offsets, n)
+	s.Bytes = hugepage.Grow(s.Bytes, bytes)
+}
+
+// appendBatch appends the rows of one record batch to t; left is the
+// number of rows the file has yet to give.
+func appendBatch(t *reconcile.Txns, rec arrow.RecordBatch, left int) error {
+	n := int(rec.NumRows())
+	if n <= 0 || n > rowsPerBatchMax || n > left {
+		return fmt.Errorf("%w: a batch of %d rows (at most %d, %d left)", ErrCorrupt, n, rowsPerBatchMax, left)
+	}
+	if want := len(schemas[t.Side].Fields()); int(rec.NumCols()) != want {
+		return fmt.Errorf("%w: %d columns, want %d", ErrCorrupt, rec.NumCols(), want)
+	}
+	d := decoder{rec: rec, n: n}
+	orig := column[int64](&d, colOrig)
+	payer, payee := column[uint32](&d, colPayer), column[uint32](&d, colPayee)
+	currency, loan := column[uint32](&d, colCurrency), column[uint32](&d, colLoan)
+	amount, fee, bookedAt := column[int64](&d, colAmount), column[int64](&d, colFee), column[int64](&d, colBookedAt)
+	kind, status := column[uint8](&d, colKind), column[uint8](&d, colStatus)
+	idOffs, idData := d.binary(colID)
+	var bank []uint32
+	var refOffs []int32
+	var refData []byte
+	if t.Side == reconcile.Bank {
+		bank = column[uint32](&d, colBank)
+		refOffs, refData = d.binary(colRef)
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if err := appendStrings(&t.ID, idOffs, idData); err != nil {
+		return fmt.Errorf("column id: %w", err)
+	}
+	if t.Side == reconcile.Bank {
+		if err := appendStrings(&t.Ref, refOffs, refData); err != nil {
+			return fmt.Errorf("column ref: %w", err)
+		}
+		t.Bank = append(t.Bank, bank...)
+	}
+	t.Orig = append(t.Orig, orig...)
+	t.Payer, t.Payee = append(t.Payer, payer...), append(t.Payee, payee...)
+	t.Currency, t.Loan = append(t.Currency, currency...), append(t.Loan, loan...)
+	t.Amount, t.Fee, t.BookedAt = append(t.Amount, amount...), append(t.Fee, fee...), append(t.BookedAt, bookedAt...)
+	t.Kind, t.Status = append(t.Kind, kind...), append(t.Status, status...)
+	t.N += n
+	return nil
+}
+
+// decoder checks and views the columns of one record batch; its first
+// error sticks.
+type decoder struct {
+	rec arrow.RecordBatch
+	n   int
+	err error
+}
+
+// buffers returns column i's buffers, after checking its shape.
+func (d *decoder) buffers(i, want int) []*memory.Buffer {
+	if d.err != nil {
+		return nil
+	}
+	a := d.rec.Column(i)
+	bufs := a.Data().Buffers()
+	name := d.rec.ColumnName(i)
+	switch {
+	case a.Len() != d.n:
+		d.err = fmt.Errorf("%w: column %s: %d values in a batch of %d rows", ErrCorrupt, name, a.Len(), d.n)
+	case a.NullN() != 0:
+		d.err = fmt.Errorf("%w: column %s: %d nulls", ErrCorrupt, name, a.NullN())
+	case a.Data().Offset() != 0:
+		d.err = fmt.Errorf("%w: column %s: offset %d", ErrCorrupt, name, a.Data().Offset())
+	case len(bufs) != want:
+		d.err = fmt.Errorf("%w: column %s: %d buffers", ErrCorrupt, name, len(bufs))
+	}
+	if d.err != nil {
+		return nil
+	}
+	return bufs
+}
+
+// column views column i's n values.
+func column[T fixed](d *decoder, i int) []T {
+	bufs := d.buffers(i, 2)
+	if bufs == nil {
+		return nil
+	}
+	s, err := view[T](bufs[1], d.n)
+	if err != nil {
+		d.err = fmt.Errorf("column %s: %w", d.rec.ColumnName(i), err)
+	}
+	return s
+}
+
+// binary views binary column i's offsets and bytes, checking that the
+// offsets increase within the bytes.
+func (d *decoder) binary(i int) ([]int32, []byte) {
+	bufs := d.buffers(i, 3)
+	if bufs == nil {
+		return nil, nil
+	}
+	offs, err := view[int32](bufs[1], d.n+1)
+	var data []byte
+	if bufs[2] != nil {
+		data = bufs[2].Bytes()
+	}
+	if err == nil && (offs[0] < 0 || int(offs[d.n]) > len(data)) {
+		err = fmt.Errorf("%w: offsets %d to %d of %d bytes", ErrCorrupt, offs[0], offs[d.n], len(data))
+	}
+	if err != nil {
+		d.err = fmt.Errorf("column %s: %w", d.rec.ColumnName(i), err)
+	}
+	return offs, data
+}
+
+// view views buffer b as n values of T.
+func view[T fixed](b *memory.Buffer, n int) ([]T, error) {
+	var z T
+	size := int(unsafe.Sizeof(z))
+	var bs []byte
+	if b != nil {
+		bs = b.Bytes()
+	}
+	if len(bs) < n*size {
+		return nil, fmt.Errorf("%w: %d bytes for %d values of %d bytes", ErrCorrupt, len(bs), n, size)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	p := unsafe.Pointer(unsafe.SliceData(bs))
+	if uintptr(p)%unsafe.Alignof(z) != 0 {
+		return nil, fmt.Errorf("%w: misaligned buffer", ErrCorrupt)
+	}
+	return unsafe.Slice((*T)(p), n), nil
+}
+
+// appendStrings appends the values of an Arrow binary column, value k
+// being data[offs[k]:offs[k+1]], to s (whose Offsets are not empty): one
+// copy of the bytes, the offsets moved to s's arena. offs[0] and the last
+// offset are within data; the others are checked here.
+func appendStrings(s *formats.Strings, offs []int32, data []byte) error {
+	first, last := offs[0], offs[len(offs)-1]
+	if uint64(len(s.Bytes))+uint64(last-first) > math.MaxUint32 {
+		return fmt.Errorf("%w: more than 4 GiB of strings in one column", ErrLimit)
+	}
+	l := len(s.Offsets)
+	base := uint32(len(s.Bytes)) - uint32(first) // mod 2^32: base+o is the arena's offset
+	prev := first
+	for _, o := range offs[1:] {
+		if o < prev {
+			s.Offsets = s.Offsets[:l]
+			return fmt.Errorf("%w: offsets decrease, %d after %d", ErrCorrupt, o, prev)
+		}
+		prev = o
+		s.Offsets = append(s.Offsets, base+uint32(o))
+	}
+	s.Bytes = append(s.Bytes, data[first:last]...)
+	return nil
+}
+
+// sumReader counts and checksums the bytes read from r.
+type sumReader struct {
+	r   io.Reader
+	n   int64
+	crc uint32
+}
+
+func (s *sumReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	s.crc = crc32.Update(s.crc, castagnoli, p[:n])
+	return n, err
+}
+
+// limitAllocator refuses, by panicking with an error the reader's
+// recover returns, any one allocation larger than max: a corrupt message
+// stating a huge buffer, or a compression it was not written with, cannot
+// make Read allocate more than the largest message written.
+type limitAllocator struct {
+	mem memory.Allocator
+	max int64
+}
+
+func (a *limitAllocator) check(n int) {
+	if int64(n) > a.max {
+		panic(fmt.Errorf("%w: an allocation of %d bytes, more than the largest message, %d", ErrCorrupt, n, a.max))
+	}
+}
+
+func (a *limitAllocator) Allocate(n int) []byte { a.check(n); return a.mem.Allocate(n) }
+
+func (a *limitAllocator) Reallocate(n int, b []byte) []byte {
+	a.check(n)
+	return a.mem.Reallocate(n, b)
+}
+
+func (a *limitAllocator) Free(b []byte) { a.mem.Free(b) }

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"time"
 
@@ -21,6 +23,9 @@ import (
 // (about 5x) plus the matching's working arrays (measured on the
 // benchmark store: ~60 MB of inputs, ~450 MB at the peak).
 const memoryPerInputByte = 8
+
+// maxParts bounds the parts of a platform reconciled in parts.
+const maxParts = 1024
 
 // platformDone is what is kept of a platform once it is reconciled: its
 // exceptions and counts, not its columns.
@@ -58,6 +63,16 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 	var budget *semaphore.Weighted
 	if memoryBytes > 0 {
 		budget = semaphore.NewWeighted(memoryBytes)
+	}
+	// Platforms larger than the budget spill their parts here.
+	spillDir := ""
+	if memoryBytes > 0 {
+		dir, err := os.MkdirTemp("", "recon-spill-")
+		if err != nil {
+			return nil, fmt.Errorf("engine: spill directory: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		spillDir = dir
 	}
 	next := make(chan int, len(plan.Platforms))
 	for i := range plan.Platforms {
@@ -99,11 +114,11 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				id := plan.Platforms[i]
 				estimate := plan.SizeBytes(id) * memoryPerInputByte
 				weight := min(estimate, memoryBytes)
+				// A platform larger than the budget is reconciled in parts,
+				// each about half the budget, its transactions on local disk.
+				parts := 0
 				if memoryBytes > 0 && estimate > memoryBytes {
-					// Spilling a platform's partitions to disk is not built:
-					// say so rather than exceed the limit unannounced.
-					log.Warn("platform larger than the memory limit: it runs alone and may use more than the limit",
-						"platform", id, "estimate_bytes", estimate, "memory_limit_bytes", memoryBytes)
+					parts = int(min((2*estimate+memoryBytes-1)/memoryBytes, maxParts))
 				}
 				if budget != nil {
 					switch {
@@ -136,14 +151,36 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				// then end within ~20 ms of each other, not ~150 ms).
 				split := workers > 1 && (memoryBytes > 0 && estimate > memoryBytes/2 || len(next) < workers)
 				start := time.Now()
-				loaded, err := loader.Load(gctx, id, split)
-				if err != nil {
-					return err
-				}
-				loadTime := time.Since(start)
-				res, err := reconcile.Reconcile(gctx, loaded.Platform, loaded.Input, ropt)
-				if err != nil {
-					return err
+				var loaded *ingest.Loaded
+				var res *reconcile.Result
+				var loadTime time.Duration
+				if parts > 0 {
+					log.Info("platform larger than the memory limit: reconciled in parts, spilled to disk",
+						"platform", id, "parts", parts, "estimate_bytes", estimate, "memory_limit_bytes", memoryBytes)
+					pt, err := loader.LoadParts(gctx, id, parts, spillDir)
+					if err != nil {
+						return err
+					}
+					loadTime = time.Since(start)
+					res, err = reconcile.ReconcileParts(gctx, pt.Platform, parts, pt.Part, pt.Input, ropt)
+					if cerr := pt.Close(); err == nil && cerr != nil {
+						err = fmt.Errorf("engine: remove spill files: %w", cerr)
+					}
+					if err != nil {
+						return err
+					}
+					loaded = &pt.Loaded
+				} else {
+					var err error
+					loaded, err = loader.Load(gctx, id, split)
+					if err != nil {
+						return err
+					}
+					loadTime = time.Since(start)
+					res, err = reconcile.Reconcile(gctx, loaded.Platform, loaded.Input, ropt)
+					if err != nil {
+						return err
+					}
 				}
 				out, err := finish(gctx, id, res.Exceptions, append(slices.Clone(badKeys[id]), loaded.Rejections...))
 				if err != nil {
@@ -151,7 +188,9 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				}
 				done[i] = platformDone{id: id, out: out, stats: res.Stats,
 					objects: loaded.Objects, rejections: loaded.Rejections, rows: loaded.Rows}
-				loader.Recycle(loaded.Platform)
+				if parts == 0 {
+					loader.Recycle(loaded.Platform)
+				}
 				log.Info("platform reconciled", "platform", id, "bank_rows", res.Stats.Rows[reconcile.Bank],
 					"ledger_rows", res.Stats.Rows[reconcile.Ledger], "exceptions", len(res.Exceptions),
 					"load", loadTime.Round(time.Millisecond), "reconcile", (time.Since(start) - loadTime).Round(time.Millisecond))

@@ -343,6 +343,9 @@ type loader struct {
 	rejects []Rejection
 	rows    map[string]int64
 	batches map[formats.Table]*formats.Batch // one reusable batch per table
+	// drain, when set, takes each transaction batch's rows away once
+	// appended (a platform loaded in parts: LoadParts).
+	drain func(t *reconcile.Txns, obj int, first bool) error
 }
 
 // ioErrorReader remembers the first error of the underlying ReaderAt, so
@@ -377,7 +380,7 @@ func (l *loader) load(ctx context.Context, f found) error {
 	size := obj.SizeBytes()
 	mark := l.p.Mark()
 	b := l.batches[f.loc.Table]
-	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: b})
+	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: b}, l.drain)
 	sum, herr := hash()
 	if herr != nil {
 		return fmt.Errorf("ingest: read %s: %w", key, herr)
@@ -431,7 +434,11 @@ func IsInputError(err error) bool {
 // conservation check compares against. On an input error (see
 // IsInputError) the caller must roll the platform back; any other error
 // means the store could not be read.
-func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Location, r io.ReaderAt, size int64, opt formats.ReadOptions) (int64, reconcile.Input, error) {
+//
+// drain, when not nil, is handed each transaction batch's table once the
+// batch's rows are appended (first: the object's first batch).
+func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Location, r io.ReaderAt, size int64, opt formats.ReadOptions,
+	drain func(t *reconcile.Txns, obj int, first bool) error) (int64, reconcile.Input, error) {
 	var rows int64
 	var in reconcile.Input
 	side, amountCol := reconcile.Bank, -1 // amountCol: transactions only
@@ -453,6 +460,13 @@ func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Loca
 			in.Rows[side] += int64(b.Len)
 			for _, v := range b.Cols[amountCol].Ints() {
 				in.Amount[side].Add(v)
+			}
+			if drain != nil {
+				t := &p.Ledger
+				if side == reconcile.Bank {
+					t = &p.Bank
+				}
+				return drain(t, objIdx, b.FirstRow == 0)
 			}
 		}
 		return nil

@@ -171,7 +171,7 @@ func (t *tally) part(r *run, m *matching, left *[2]*Txns) {
 			case outNone:
 				t.left.Rows[side]++
 				t.left.Amount[side].Add(tx.Amount[i])
-				left[side].appendRow(tx, i)
+				left[side].AppendRow(tx, i)
 			default:
 				t.fail("%s row %s: %s after matching by reference", side, r.where(tx, i), outcomeNames[o])
 			}
@@ -218,8 +218,8 @@ func (t *tally) check(out []formats.Exception, in Input, scale int) (Stats, erro
 	return t.st, errors.Join(errs...)
 }
 
-// appendRow appends row i of src, with its index in the whole table.
-func (t *Txns) appendRow(src *Txns, i int) {
+// AppendRow appends row i of src, with its index in the whole table.
+func (t *Txns) AppendRow(src *Txns, i int) {
 	t.ID.Append(src.ID.At(i))
 	if t.Side == Bank {
 		t.Ref.Append(src.Ref.At(i))
@@ -242,7 +242,7 @@ func (t *Txns) sortedByOrig() *Txns {
 	slices.SortFunc(rows, func(a, b int) int { return int(t.Orig[a] - t.Orig[b]) })
 	s := &Txns{Side: t.Side, Spans: t.Spans, Orig: []int64{}}
 	for _, i := range rows {
-		s.appendRow(t, i)
+		s.AppendRow(t, i)
 	}
 	return s
 }

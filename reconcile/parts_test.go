@@ -21,7 +21,7 @@ func splitParts(p *Platform, n int) PartLoader {
 	}
 	for _, t := range []*Txns{&p.Ledger, &p.Bank} {
 		for i := range t.N {
-			parts[PartOf(t, i, n)][t.Side].appendRow(t, i)
+			parts[PartOf(t, i, n)][t.Side].AppendRow(t, i)
 		}
 	}
 	return func(ctx context.Context, k int) (*Txns, *Txns, error) {

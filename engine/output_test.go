@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -20,6 +21,8 @@ import (
 	"github.com/recon-dev/recon/config"
 	"github.com/recon-dev/recon/engine"
 	"github.com/recon-dev/recon/fixtures"
+	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/ingest"
 	"github.com/recon-dev/recon/reconcile"
 	"github.com/recon-dev/recon/store"
 )
@@ -85,32 +88,57 @@ func TestDeterminism(t *testing.T) {
 	}
 }
 
-// TestPlatformsLargerThanTheMemoryLimit runs a store under a budget
-// smaller than any platform: each runs alone, the run says so once per
-// platform, and the outputs are those of a run without a budget.
+// TestPlatformsLargerThanTheMemoryLimit runs a store under budgets
+// smaller than its platforms: each is reconciled in parts spilled to disk,
+// the run says so once per platform, and the outputs are byte for byte
+// those of a run without a budget. Every scenario is in the store, and a
+// ledger file rejected for a bad row in its second row group, after its
+// first went to disk, comes before a platform's good ledger file.
 func TestPlatformsLargerThanTheMemoryLimit(t *testing.T) {
-	st, _ := genStore(t, fixtures.Options{Platforms: 3, Investors: 40, Transactions: 2000, Seed: 5})
-	runStore(t, st, 2)
-	first := outputs(t, st)
-	var logs bytes.Buffer
-	_, err := engine.Run(context.Background(), engine.Options{Store: st, Date: testDate, Config: config.Default(),
-		Workers: 2, MemoryBytes: 1 << 10, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
+	st, _ := genStore(t, fixtures.Options{Platforms: 2, Investors: 40, Transactions: 2000, Seed: 5, Scenarios: fixtures.ScenarioNames()})
+	var rows []formats.LedgerTxnRow
+	for i := range 300 {
+		amount := int64(100 + i)
+		if i == 250 {
+			amount = -1 // amounts are greater than zero: the file is rejected
+		}
+		rows = append(rows, formats.LedgerTxnRow{PlatformID: "P001", TxnID: fmt.Sprintf("EARLY-%03d", i), Payer: "P001-INV-000001",
+			Payee: "P001-BOR-00001", Amount: amount, Currency: "CNY", Kind: "transfer", Status: "success", BookedAt: 1_795_000_000_000_000})
+	}
+	var buf bytes.Buffer
+	if err := formats.WriteTableRowGroups(&buf, formats.LedgerTransactions, 2, "test", rows, 200); err != nil {
 		t.Fatal(err)
 	}
-	again := outputs(t, st)
-	if len(again) != len(first) {
-		t.Fatalf("%d outputs, without a budget %d", len(again), len(first))
+	key := ingest.Key(formats.LedgerTransactions, testDate, "", "P001", "a-early.parquet")
+	if err := st.Put(context.Background(), key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		t.Fatal(err)
 	}
-	for k, v := range first {
-		if !bytes.Equal(again[k], v) {
-			t.Errorf("%s differs from the run without a budget", k)
+	runStore(t, st, 2)
+	first := outputs(t, st)
+	if !bytes.Contains(first[engine.RunPrefix(testDate)+"summary.json"], []byte("a-early.parquet")) {
+		t.Fatal("the early ledger file was not rejected")
+	}
+	for _, limit := range []int64{1 << 10, 300 << 10} {
+		var logs bytes.Buffer
+		_, err := engine.Run(context.Background(), engine.Options{Store: st, Date: testDate, Config: config.Default(),
+			Workers: 2, MemoryBytes: limit, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, p := range []string{"P001", "P002", "P003"} {
-		want := `level=WARN msg="platform larger than the memory limit: it runs alone and may use more than the limit" platform=` + p + " "
-		if n := strings.Count(logs.String(), want); n != 1 {
-			t.Errorf("platform %s: warned %d times, want once; log:\n%s", p, n, logs.String())
+		again := outputs(t, st)
+		if len(again) != len(first) {
+			t.Fatalf("limit %d: %d outputs, without a budget %d", limit, len(again), len(first))
+		}
+		for k, v := range first {
+			if !bytes.Equal(again[k], v) {
+				t.Errorf("limit %d: %s differs from the run without a budget", limit, k)
+			}
+		}
+		for _, p := range []string{"P001", "P002"} {
+			want := `msg="platform larger than the memory limit: reconciled in parts, spilled to disk" platform=` + p + " "
+			if n := strings.Count(logs.String(), want); n != 1 {
+				t.Errorf("limit %d, platform %s: said %d times, want once; log:\n%s", limit, p, n, logs.String())
+			}
 		}
 	}
 }

@@ -25,7 +25,7 @@ import (
 const memoryPerInputByte = 8
 
 // maxParts bounds the parts of a platform reconciled in parts.
-const maxParts = 1024
+const maxParts = 64
 
 // platformDone is what is kept of a platform once it is reconciled: its
 // exceptions and counts, not its columns.
@@ -119,6 +119,10 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				parts := 0
 				if memoryBytes > 0 && estimate > memoryBytes {
 					parts = int(min((2*estimate+memoryBytes-1)/memoryBytes, maxParts))
+					if estimate/int64(parts) > memoryBytes {
+						log.Warn("memory limit below what a part of the platform takes: the run may use more than the limit",
+							"platform", id, "parts", parts, "estimate_bytes", estimate, "memory_limit_bytes", memoryBytes)
+					}
 				}
 				if budget != nil {
 					switch {

@@ -24,12 +24,17 @@
 // valid stream to go on writing: the loader's Mark and Rollback (design
 // section 4) truncate the file at the offset after a flush. The file
 // format's footer would add nothing a spill needs: the File handle,
-// which lives in memory, records the row count, the size and a CRC-32C
-// of the bytes written, and Read checks all three, so a file cut at a
-// batch boundary (which an Arrow stream reader takes for a clean end) or
-// altered on disk is refused. Spill files are temporary and read back by
-// the process that wrote them: they are not synced to disk, and their
-// byte order is the machine's.
+// which lives in memory, records the row count, the size, and a CRC-32C
+// of each segment of the file (what the writing of one batch produced).
+// Read checks a segment's checksum before Arrow's IPC reader sees any of
+// its bytes (that reader trusts the lengths in a message's header, and a
+// corrupt one can make it exhaust memory), hands it the messages as views
+// of the segment, without a copy, and checks the row count and the
+// stream's end marker at the end: a file cut at a batch boundary (which
+// an Arrow stream reader takes for a clean end) or altered on disk is
+// refused. Spill files are temporary and read back by the process that
+// wrote them: they are not synced to disk, and their byte order is the
+// machine's. Read holds one segment (one batch) in memory besides t.
 //
 // # Contract
 //

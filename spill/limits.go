@@ -13,8 +13,8 @@ const (
 	// a full batch of 256-byte ids. A single value longer than this is an
 	// error (the readers cap a value at formats.Limits.StringBytes, 64 KiB).
 	stringBytesPerBatchMax = 16 << 20
-	// writeBufferBytes and readBufferBytes size the buffers between the
-	// IPC messages (a header and a dozen buffers each) and the file.
+	// writeBufferBytes sizes the buffer between the IPC messages (a
+	// header and a dozen buffers each) and the file. Read needs none: it
+	// reads a segment (a batch) at a time.
 	writeBufferBytes = 256 << 10
-	readBufferBytes  = 64 << 10
 )

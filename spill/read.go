@@ -1,8 +1,9 @@
 package spill
 
 import (
-	"bufio"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -30,6 +31,9 @@ func Read(ctx context.Context, f *File, t *reconcile.Txns) (err error) {
 	if err := fits(f, t); err != nil {
 		return fail(err)
 	}
+	if len(f.segments) == 0 {
+		return fail(fmt.Errorf("%w: a File no Writer closed", ErrMismatch))
+	}
 	m := mark(t)
 	defer func() {
 		if p := recover(); p != nil {
@@ -50,14 +54,11 @@ func Read(ctx context.Context, f *File, t *reconcile.Txns) (err error) {
 		return fail(fmt.Errorf("%w: %d bytes, %d were written", ErrCorrupt, fi.Size(), f.Size))
 	}
 	grow(t, f)
-	sr := &sumReader{r: bufio.NewReaderSize(fh, readBufferBytes)}
-	// No message, nor any buffer decoded from one, is larger than the
-	// largest message written.
-	lim := f.messageSize + 64
-	rd, err := ipc.NewReader(sr, ipc.WithSchema(schemas[f.Side]), ipc.WithBodySizeLimit(lim),
-		ipc.WithMetadataSizeLimit(lim), ipc.WithAllocator(&limitAllocator{mem: memory.DefaultAllocator, max: lim}))
+	lim := f.segmentBytesMax()
+	sr := &segmentReader{r: fh, segments: f.segments, buf: make([]byte, 0, lim)}
+	rd, err := ipc.NewReaderFromMessageReader(sr, ipc.WithSchema(schemas[f.Side]))
 	if err != nil {
-		return fail(fmt.Errorf("%w: %v", ErrCorrupt, err))
+		return fail(sr.errOr(err))
 	}
 	defer rd.Release()
 	if err := checkMeta(rd.Schema(), f.Side); err != nil {
@@ -75,17 +76,14 @@ func Read(ctx context.Context, f *File, t *reconcile.Txns) (err error) {
 		}
 	}
 	if err := rd.Err(); err != nil {
-		return fail(fmt.Errorf("%w: %v", ErrCorrupt, err))
+		return fail(sr.errOr(err))
 	}
 	batch = -1
-	if _, err := io.Copy(io.Discard, sr); err != nil {
+	if err := sr.atEnd(); err != nil {
 		return fail(err)
 	}
 	if got := t.N - m.n; got != f.Rows {
 		return fail(fmt.Errorf("%w: %d rows, %d were written", ErrCorrupt, got, f.Rows))
-	}
-	if sr.n != f.Size || sr.crc != f.sum {
-		return fail(fmt.Errorf("%w: checksum %08x of %d bytes, %08x of %d were written", ErrCorrupt, sr.crc, sr.n, f.sum, f.Size))
 	}
 	return nil
 }
@@ -326,40 +324,115 @@ func appendStrings(s *formats.Strings, offs []int32, data []byte) error {
 	return nil
 }
 
-// sumReader counts and checksums the bytes read from r.
-type sumReader struct {
-	r   io.Reader
-	n   int64
-	crc uint32
+// segmentReader reads a file segment by segment and hands its messages
+// to the IPC reader, whose metadata and body are views of the segment
+// (no copy): only once the segment's checksum is checked, because the IPC
+// reader trusts the lengths and offsets it reads (a corrupt vector length
+// in a message header can make it allocate without bound, and exhaust
+// memory). A message's views are valid until the next call of Message,
+// which the IPC reader makes once the record batch before is released.
+type segmentReader struct {
+	r        io.Reader
+	segments []segment
+	next     int    // index of the next segment
+	pos      int64  // file offset of the end of buf
+	buf      []byte // the current segment, checked
+	off      int    // bytes of buf read
+	eos      bool   // the end-of-stream marker was read
+	err      error  // the first error reading or checking the stream
 }
 
-func (s *sumReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	s.n += int64(n)
-	s.crc = crc32.Update(s.crc, castagnoli, p[:n])
-	return n, err
-}
-
-// limitAllocator refuses, by panicking with an error the reader's
-// recover returns, any one allocation larger than max: a corrupt message
-// stating a huge buffer, or a compression it was not written with, cannot
-// make Read allocate more than the largest message written.
-type limitAllocator struct {
-	mem memory.Allocator
-	max int64
-}
-
-func (a *limitAllocator) check(n int) {
-	if int64(n) > a.max {
-		panic(fmt.Errorf("%w: an allocation of %d bytes, more than the largest message, %d", ErrCorrupt, n, a.max))
+// Message returns the next message; io.EOF at the end-of-stream marker.
+func (s *segmentReader) Message() (*ipc.Message, error) {
+	if s.err != nil {
+		return nil, s.err
 	}
+	if s.off == len(s.buf) {
+		if s.eos || s.next == len(s.segments) {
+			s.err = fmt.Errorf("%w: no message after byte %d", ErrCorrupt, s.pos)
+			return nil, s.err
+		}
+		if s.err = s.load(); s.err != nil {
+			return nil, s.err
+		}
+	}
+	m, err := s.message()
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return m, err
 }
 
-func (a *limitAllocator) Allocate(n int) []byte { a.check(n); return a.mem.Allocate(n) }
-
-func (a *limitAllocator) Reallocate(n int, b []byte) []byte {
-	a.check(n)
-	return a.mem.Reallocate(n, b)
+// message cuts the next message out of the segment: the continuation
+// marker, the metadata's length, the metadata and the body, whose length
+// the metadata states.
+func (s *segmentReader) message() (*ipc.Message, error) {
+	b := s.buf[s.off:]
+	at := s.pos - int64(len(b))
+	if len(b) < 8 || binary.LittleEndian.Uint32(b) != 0xffff_ffff {
+		return nil, fmt.Errorf("%w: no message at byte %d", ErrCorrupt, at)
+	}
+	metaBytes := int64(binary.LittleEndian.Uint32(b[4:]))
+	if metaBytes == 0 {
+		s.off += 8
+		s.eos = true
+		return nil, io.EOF
+	}
+	if metaBytes > int64(len(b)-8) {
+		return nil, fmt.Errorf("%w: a message at byte %d states %d bytes of metadata", ErrCorrupt, at, metaBytes)
+	}
+	meta := memory.NewBufferBytes(b[8 : 8+metaBytes])
+	m := ipc.NewMessage(meta, memory.NewBufferBytes(nil))
+	bodyBytes := m.BodyLen()
+	m.Release()
+	if bodyBytes < 0 || bodyBytes > int64(len(b))-8-metaBytes {
+		return nil, fmt.Errorf("%w: a message at byte %d states a body of %d bytes", ErrCorrupt, at, bodyBytes)
+	}
+	end := 8 + metaBytes + bodyBytes
+	s.off += int(end)
+	return ipc.NewMessage(meta, memory.NewBufferBytes(b[8+metaBytes:end])), nil
 }
 
-func (a *limitAllocator) Free(b []byte) { a.mem.Free(b) }
+// Retain and Release do nothing: the reader's memory is the garbage
+// collector's.
+func (s *segmentReader) Retain()  {}
+func (s *segmentReader) Release() {}
+
+// load reads and checks the next segment.
+func (s *segmentReader) load() error {
+	seg := s.segments[s.next]
+	if seg.end < s.pos {
+		return fmt.Errorf("%w: segment %d ends at %d, before %d", ErrMismatch, s.next, seg.end, s.pos)
+	}
+	s.buf = s.buf[:seg.end-s.pos]
+	s.off = 0
+	if _, err := io.ReadFull(s.r, s.buf); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%w: the file ends within bytes %d to %d", ErrCorrupt, s.pos, seg.end)
+		}
+		return err
+	}
+	if sum := crc32.Checksum(s.buf, castagnoli); sum != seg.crc {
+		return fmt.Errorf("%w: bytes %d to %d: checksum %08x, %08x was written", ErrCorrupt, s.pos, seg.end, sum, seg.crc)
+	}
+	s.pos = seg.end
+	s.next++
+	return nil
+}
+
+// errOr returns the reader's error, or err, an error of the IPC reader,
+// as corruption.
+func (s *segmentReader) errOr(err error) error {
+	if s.err != nil {
+		return s.err
+	}
+	return fmt.Errorf("%w: %v", ErrCorrupt, err)
+}
+
+// atEnd checks that the stream's end marker ended the last segment.
+func (s *segmentReader) atEnd() error {
+	if !s.eos || s.next != len(s.segments) || s.off != len(s.buf) {
+		return fmt.Errorf("%w: the end-of-stream marker is not at the file's end, byte %d", ErrCorrupt, s.segments[len(s.segments)-1].end)
+	}
+	return nil
+}

@@ -71,10 +71,27 @@ type File struct {
 	Rows int
 	Size int64 // bytes
 
-	sum         uint32 // CRC-32C of the file's bytes
-	idBytes     int    // bytes of all ids, so that Read grows once
-	refBytes    int
-	messageSize int64 // the largest IPC message, which bounds what Read allocates
+	segments []segment // the file cut where each batch ends, and checksummed
+	idBytes  int       // bytes of all ids, so that Read grows once
+	refBytes int
+}
+
+// segment is a run of a file's bytes, up to offset end: what one
+// ipc.Writer call wrote (the first holds the schema too, the last the
+// end of the stream), and its CRC-32C. Read checks a segment's checksum
+// before the IPC reader sees any of its bytes.
+type segment struct {
+	end int64
+	crc uint32
+}
+
+// segmentBytesMax returns the size of f's largest segment.
+func (f *File) segmentBytesMax() int64 {
+	var start, m int64
+	for _, s := range f.segments {
+		m, start = max(m, s.end-start), s.end
+	}
+	return m
 }
 
 // Remove deletes the file. Removing it again is not an error.

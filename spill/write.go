@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/reconcile"
 )
 
@@ -30,8 +31,9 @@ type Writer struct {
 	ipc  *ipc.Writer
 	err  error // the first error; every later call returns it
 
+	batchRows               int // rows per batch: rowsPerBatchMax (tests set fewer)
 	rows, idBytes, refBytes int
-	messageSize             int64
+	segments                []segment
 	flushed                 int // batches written
 	b                       batch
 	cols                    []arrow.Array // flush's scratch
@@ -47,7 +49,7 @@ func Create(ctx context.Context, dir string, side reconcile.Side) (*Writer, erro
 	if err != nil {
 		return nil, &Error{Op: "create", Path: dir, Batch: -1, Err: err}
 	}
-	w := &Writer{ctx: ctx, side: side, path: f.Name(), f: f}
+	w := &Writer{ctx: ctx, side: side, path: f.Name(), f: f, batchRows: rowsPerBatchMax}
 	w.buf = bufio.NewWriterSize(f, writeBufferBytes)
 	w.sum.w = w.buf
 	w.ipc = ipc.NewWriter(&w.sum, ipc.WithSchema(schemas[side]))
@@ -74,7 +76,7 @@ func (w *Writer) Append(t *reconcile.Txns, rows []int32) error {
 		return w.fail(-1, err)
 	}
 	for len(rows) > 0 {
-		k := w.b.fit(t, rows[:min(len(rows), rowsPerBatchMax-w.b.n)])
+		k := w.b.fit(t, rows[:min(len(rows), w.batchRows-w.b.n)])
 		if k == 0 {
 			if w.b.n == 0 {
 				return w.fail(-1, fmt.Errorf("%w: a row's id and ref, %d and %d bytes, exceed the %d bytes of a batch",
@@ -88,7 +90,7 @@ func (w *Writer) Append(t *reconcile.Txns, rows []int32) error {
 		w.b.add(t, rows[:k])
 		w.rows += k
 		rows = rows[k:]
-		if w.b.n == rowsPerBatchMax {
+		if w.b.n == w.batchRows {
 			if err := w.flush(); err != nil {
 				return err
 			}
@@ -136,6 +138,7 @@ func (w *Writer) Close() (*File, error) {
 		return nil, err
 	}
 	err := w.ipc.Close()
+	w.cut()
 	if err == nil {
 		err = w.buf.Flush()
 	}
@@ -149,8 +152,8 @@ func (w *Writer) Close() (*File, error) {
 		return nil, w.err
 	}
 	w.err = &Error{Op: "write", Path: w.path, Batch: -1, Err: ErrClosed}
-	return &File{Path: w.path, Side: w.side, Rows: w.rows, Size: w.sum.n, sum: w.sum.crc,
-		idBytes: w.idBytes, refBytes: w.refBytes, messageSize: w.messageSize}, nil
+	return &File{Path: w.path, Side: w.side, Rows: w.rows, Size: w.sum.n, segments: w.segments,
+		idBytes: w.idBytes, refBytes: w.refBytes}, nil
 }
 
 // Abort closes and removes the file, unless Close succeeded.
@@ -205,18 +208,23 @@ func (w *Writer) flush() error {
 		a.Release()
 		c[i] = nil
 	}
-	start := w.sum.n
 	err := w.ipc.Write(rec)
 	rec.Release()
 	if err != nil {
 		return w.fail(batch, err)
 	}
-	w.messageSize = max(w.messageSize, w.sum.n-start)
+	w.cut()
 	w.idBytes += len(b.id.data)
 	w.refBytes += len(b.ref.data)
 	w.flushed++
 	b.reset()
 	return nil
+}
+
+// cut ends a segment where the bytes written so far end.
+func (w *Writer) cut() {
+	w.segments = append(w.segments, segment{end: w.sum.n, crc: w.sum.crc})
+	w.sum.crc = 0
 }
 
 // fixedArray makes an Arrow array of s, without copying it: s must not
@@ -234,7 +242,7 @@ type batch struct {
 	payer, payee, currency, loan []uint32
 	bank                         []uint32
 	kind, status                 []uint8
-	id, ref                      binary
+	id, ref                      strCol
 }
 
 func (b *batch) init(side reconcile.Side) {
@@ -274,61 +282,86 @@ func (b *batch) fit(t *reconcile.Txns, rows []int32) int {
 	return len(rows)
 }
 
-// add appends rows of t, which fit.
+// add appends rows of t, which fit: column by column, each a tight loop.
 func (b *batch) add(t *reconcile.Txns, rows []int32) {
-	for _, r := range rows {
-		orig := int64(r)
-		if t.Orig != nil {
-			orig = t.Orig[r]
+	if t.Orig != nil {
+		b.orig = gather(b.orig, t.Orig, rows)
+	} else {
+		k := len(b.orig)
+		b.orig = b.orig[:k+len(rows)]
+		for j, r := range rows {
+			b.orig[k+j] = int64(r)
 		}
-		b.orig = append(b.orig, orig)
-		b.payer = append(b.payer, t.Payer[r])
-		b.payee = append(b.payee, t.Payee[r])
-		b.currency = append(b.currency, t.Currency[r])
-		b.loan = append(b.loan, t.Loan[r])
-		b.amount = append(b.amount, t.Amount[r])
-		b.fee = append(b.fee, t.Fee[r])
-		b.bookedAt = append(b.bookedAt, t.BookedAt[r])
-		b.kind = append(b.kind, t.Kind[r])
-		b.status = append(b.status, t.Status[r])
-		b.id.add(t.ID.At(int(r)))
 	}
+	b.payer = gather(b.payer, t.Payer, rows)
+	b.payee = gather(b.payee, t.Payee, rows)
+	b.currency = gather(b.currency, t.Currency, rows)
+	b.loan = gather(b.loan, t.Loan, rows)
+	b.amount = gather(b.amount, t.Amount, rows)
+	b.fee = gather(b.fee, t.Fee, rows)
+	b.bookedAt = gather(b.bookedAt, t.BookedAt, rows)
+	b.kind = gather(b.kind, t.Kind, rows)
+	b.status = gather(b.status, t.Status, rows)
+	b.id.gather(&t.ID, rows)
 	if t.Side == reconcile.Bank {
-		for _, r := range rows {
-			b.bank = append(b.bank, t.Bank[r])
-			b.ref.add(t.Ref.At(int(r)))
-		}
+		b.bank = gather(b.bank, t.Bank, rows)
+		b.ref.gather(&t.Ref, rows)
 	}
 	b.n += len(rows)
 }
 
-// binary is a string column of a batch in Arrow's layout: value k is
+// gather appends src[r] for each of rows to dst, which has room.
+func gather[T fixed](dst, src []T, rows []int32) []T {
+	k := len(dst)
+	dst = dst[:k+len(rows)]
+	out := dst[k:]
+	for j, r := range rows {
+		out[j] = src[r]
+	}
+	return dst
+}
+
+// strCol is a string column of a batch in Arrow's layout: value k is
 // data[offs[k]:offs[k+1]].
-type binary struct {
+type strCol struct {
 	offs []int32
 	data []byte
 }
 
-func (s *binary) add(v []byte) {
-	s.data = append(s.data, v...)
-	s.offs = append(s.offs, int32(len(s.data)))
+// gather appends the values of rows (increasing) of src, those of
+// consecutive rows in one copy; the batch's limit keeps them below 2 GiB.
+func (s *strCol) gather(src *formats.Strings, rows []int32) {
+	for j := 0; j < len(rows); {
+		first, k := rows[j], j+1
+		for k < len(rows) && rows[k] == rows[k-1]+1 {
+			k++
+		}
+		offs := src.Offsets[first : rows[k-1]+2]
+		base := uint32(len(s.data)) - offs[0] // mod 2^32: base+o is the offset in s.data
+		s.data = append(s.data, src.Bytes[offs[0]:offs[len(offs)-1]]...)
+		for _, o := range offs[1:] {
+			s.offs = append(s.offs, int32(base+o))
+		}
+		j = k
+	}
 }
 
-func (s *binary) reset() {
+func (s *strCol) reset() {
 	if s.offs != nil {
 		s.offs = s.offs[:1]
 	}
 	s.data = s.data[:0]
 }
 
-func (s *binary) array() arrow.Array {
+func (s *strCol) array() arrow.Array {
 	d := array.NewData(arrow.BinaryTypes.Binary, len(s.offs)-1,
 		[]*memory.Buffer{nil, memory.NewBufferBytes(asBytes(s.offs)), memory.NewBufferBytes(s.data)}, nil, 0, 0)
 	defer d.Release()
 	return array.MakeFromData(d)
 }
 
-// sumWriter counts and checksums the bytes on their way to w.
+// sumWriter counts the bytes on their way to w, and checksums those of
+// the segment being written.
 type sumWriter struct {
 	w   io.Writer
 	n   int64

@@ -1,7 +1,7 @@
 // Package spill writes rows of one side's transactions (reconcile.Txns) to
 // a local temporary file and reads them back exactly: the disk layer of
-// reconciling a platform too large for memory in K parts
-// (docs/spill-design.md, section 4).
+// reconciling a platform too large for memory in parts (ingest.LoadParts,
+// reconcile.ReconcileParts).
 //
 // A Writer appends chosen rows of any number of Txns of one side to one
 // file, in record batches of at most rowsPerBatchMax rows, so that writing
@@ -20,10 +20,7 @@
 // booked_at_us (int64), kind, status (uint8), id (binary) and, on the bank
 // side, bank (uint32) and ref (binary); no nulls, no compression, no
 // dictionaries. The stream format is written and read in one sequential
-// pass, with no footer and no seek, and a stream cut after a batch is a
-// valid stream to go on writing: the loader's Mark and Rollback (design
-// section 4) truncate the file at the offset after a flush. The file
-// format's footer would add nothing a spill needs: the File handle,
+// pass, with no footer and no seek. The file format's footer would add nothing a spill needs: the File handle,
 // which lives in memory, records the row count, the size, and a CRC-32C
 // of each segment of the file (what the writing of one batch produced).
 // Read checks a segment's checksum before Arrow's IPC reader sees any of

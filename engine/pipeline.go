@@ -123,10 +123,12 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				estimate := plan.SizeBytes(id) * memoryPerInputByte
 				weight := min(estimate, memoryBytes)
 				// A platform larger than the budget is reconciled in parts,
-				// each about half the budget, its transactions on local disk.
+				// each about a third of the budget (the rest: its names,
+				// balances and registry, what the parts leave, the heap's
+				// slack), its transactions on local disk.
 				parts := 0
 				if memoryBytes > 0 && float64(plan.SizeBytes(id))*wholePerInputByte > float64(memoryBytes) {
-					parts = int(min((2*estimate+memoryBytes-1)/memoryBytes, maxParts))
+					parts = int(min((3*estimate+memoryBytes-1)/memoryBytes, maxParts))
 					if estimate/int64(parts) > memoryBytes {
 						log.Warn("memory limit below what a part of the platform takes: the run may use more than the limit",
 							"platform", id, "parts", parts, "estimate_bytes", estimate, "memory_limit_bytes", memoryBytes)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -72,16 +73,10 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 	if memoryBytes > 0 {
 		budget = semaphore.NewWeighted(memoryBytes)
 	}
-	// Platforms larger than the budget spill their parts here.
-	spillDir := ""
-	if memoryBytes > 0 {
-		dir, err := os.MkdirTemp("", "recon-spill-")
-		if err != nil {
-			return nil, fmt.Errorf("engine: spill directory: %w", err)
-		}
-		defer os.RemoveAll(dir)
-		spillDir = dir
-	}
+	// Platforms larger than the budget spill their parts to a temporary
+	// directory, made when the first needs it.
+	var spillDir tempDir
+	defer spillDir.remove()
 	next := make(chan int, len(plan.Platforms))
 	for i := range plan.Platforms {
 		next <- i
@@ -168,33 +163,20 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				var loaded *ingest.Loaded
 				var res *reconcile.Result
 				var loadTime time.Duration
+				var err error
 				if parts > 0 {
 					log.Info("platform larger than the memory limit: reconciled in parts, spilled to disk",
 						"platform", id, "parts", parts, "estimate_bytes", estimate, "memory_limit_bytes", memoryBytes)
-					pt, err := loader.LoadParts(gctx, id, parts, spillDir)
-					if err != nil {
-						return err
-					}
-					loadTime = time.Since(start)
-					res, err = reconcile.ReconcileParts(gctx, pt.Platform, parts, pt.Part, pt.Input, ropt)
-					if cerr := pt.Close(); err == nil && cerr != nil {
-						err = fmt.Errorf("engine: remove spill files: %w", cerr)
-					}
-					if err != nil {
-						return err
-					}
-					loaded = &pt.Loaded
+					loaded, res, loadTime, err = reconcileInParts(gctx, loader, id, parts, &spillDir, ropt)
 				} else {
-					var err error
 					loaded, err = loader.Load(gctx, id, split)
-					if err != nil {
-						return err
+					if err == nil {
+						loadTime = time.Since(start)
+						res, err = reconcile.Reconcile(gctx, loaded.Platform, loaded.Input, ropt)
 					}
-					loadTime = time.Since(start)
-					res, err = reconcile.Reconcile(gctx, loaded.Platform, loaded.Input, ropt)
-					if err != nil {
-						return err
-					}
+				}
+				if err != nil {
+					return err
 				}
 				out, err := finish(gctx, id, res.Exceptions, append(slices.Clone(badKeys[id]), loaded.Rejections...))
 				if err != nil {
@@ -216,4 +198,48 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 		return nil, err
 	}
 	return done, nil
+}
+
+// reconcileInParts loads platform id in parts spilled to dir, reconciles
+// it part by part and removes the parts.
+func reconcileInParts(ctx context.Context, loader *ingest.Loader, id string, parts int, dir *tempDir,
+	ropt reconcile.Options) (*ingest.Loaded, *reconcile.Result, time.Duration, error) {
+	start := time.Now()
+	d, err := dir.get()
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("engine: spill directory: %w", err)
+	}
+	pt, err := loader.LoadParts(ctx, id, parts, d)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	loadTime := time.Since(start)
+	res, err := reconcile.ReconcileParts(ctx, pt.Platform, parts, pt.Part, pt.Input, ropt)
+	if cerr := pt.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("engine: remove spill files: %w", cerr)
+	}
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return &pt.Loaded, res, loadTime, nil
+}
+
+// tempDir is a temporary directory made when first asked for, by any of
+// the workers.
+type tempDir struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func (t *tempDir) get() (string, error) {
+	t.once.Do(func() { t.dir, t.err = os.MkdirTemp("", "recon-spill-") })
+	return t.dir, t.err
+}
+
+// remove removes the directory, if made, once no worker uses it.
+func (t *tempDir) remove() {
+	if t.dir != "" {
+		os.RemoveAll(t.dir)
+	}
 }

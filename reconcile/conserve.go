@@ -8,6 +8,7 @@ import (
 
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/hugepage"
+	"github.com/recon-dev/recon/money"
 )
 
 // ErrConservation means the engine lost or invented a row: a bug, never
@@ -42,10 +43,31 @@ func (r *run) conserve(ctx context.Context, m *matching, in Input) (Stats, error
 	}
 	errs := slices.Concat(taskErrs[0], taskErrs[1], taskErrs[2])
 	errs = append(errs, checkOutcomes(r.out, &st, byRef, unref)...)
+	return st, joinConservation(errs)
+}
+
+// joinConservation joins a conservation check's errors, the first ten
+// of them.
+func joinConservation(errs []error) error {
 	if len(errs) > 10 {
 		errs = append(errs[:10], fmt.Errorf("... and %d more", len(errs)-10))
 	}
-	return st, errors.Join(errs...)
+	return errors.Join(errs...)
+}
+
+// checkTotals checks side's rows (the matcher holds rows of them) and
+// its amounts by outcome, st's, against what the readers saw.
+func checkTotals(side Side, rows int64, st *Stats, in Input, scale int, fail func(string, ...any)) {
+	if in.Rows[side] != rows {
+		fail("%s: the readers saw %d rows, the matcher holds %d", side, in.Rows[side], rows)
+	}
+	var total money.Sum
+	for o := range numOutcomes {
+		total.AddSum(st.Amounts[side][o])
+	}
+	if total != in.Amount[side] {
+		fail("%s: the readers saw amounts totalling %s, the outcomes total %s", side, in.Amount[side].Format(scale), total.Format(scale))
+	}
 }
 
 // checkOutcomes checks a platform's outcome counts against its pairs
@@ -102,16 +124,7 @@ func (r *run) conserveSide(side Side, m *matching, in Input, st *Stats, fail fun
 		st.Outcomes[side][o]++
 		st.Amounts[side][o].Add(t.Amount[i])
 	}
-	if in.Rows[side] != int64(t.N) {
-		fail("%s: the readers saw %d rows, the matcher holds %d", side, in.Rows[side], t.N)
-	}
-	var total = st.Amounts[side][0]
-	for o := outcome(1); o < numOutcomes; o++ {
-		total.AddSum(st.Amounts[side][o])
-	}
-	if total != in.Amount[side] {
-		fail("%s: the readers saw amounts totalling %s, the outcomes total %s", side, in.Amount[side].Format(r.opt.Scale), total.Format(r.opt.Scale))
-	}
+	checkTotals(side, int64(t.N), st, in, r.opt.Scale, fail)
 }
 
 // conservePairs checks that both rows of every pair agree on how they

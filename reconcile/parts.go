@@ -2,12 +2,10 @@ package reconcile
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/recon-dev/recon/formats"
-	"github.com/recon-dev/recon/money"
 )
 
 // PartOf returns which of n parts row i of t goes to when a platform too
@@ -199,23 +197,10 @@ func (t *tally) rest(r *run, m *matching) {
 // and returns the platform's Stats.
 func (t *tally) check(out []formats.Exception, in Input, scale int) (Stats, error) {
 	for _, side := range []Side{Ledger, Bank} {
-		if in.Rows[side] != t.st.Rows[side] {
-			t.fail("%s: the readers saw %d rows, the parts hold %d", side, in.Rows[side], t.st.Rows[side])
-		}
-		var total money.Sum
-		for o := range numOutcomes {
-			total.AddSum(t.st.Amounts[side][o])
-		}
-		if total != in.Amount[side] {
-			t.fail("%s: the readers saw amounts totalling %s, the outcomes total %s", side, in.Amount[side].Format(scale), total.Format(scale))
-		}
+		checkTotals(side, t.st.Rows[side], &t.st, in, scale, t.fail)
 	}
 	t.errs = append(t.errs, checkOutcomes(out, &t.st, t.byRef, t.unref)...)
-	errs := t.errs
-	if len(errs) > 10 {
-		errs = append(errs[:10], fmt.Errorf("... and %d more", len(errs)-10))
-	}
-	return t.st, errors.Join(errs...)
+	return t.st, joinConservation(t.errs)
 }
 
 // AppendRow appends row i of src, with its index in the whole table.

@@ -17,6 +17,9 @@ import (
 type Parted struct {
 	Loaded
 	Parts int
+	// Fees are the fee cap's keys of the accepted bank transactions,
+	// taken as they went to disk.
+	Fees  reconcile.FeeKeys
 	files [][2]*spill.File // by part and side
 	// rejected are the rows, by side, of objects rejected after some of
 	// their rows went to disk: [start, end) in the whole table's numbering.
@@ -80,17 +83,21 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 				}
 			}
 		}
+		if t.Side == reconcile.Bank {
+			pt.Fees.Add(t)
+		}
 		next[t.Side] += int64(t.N)
 		t.ClearRows()
 		return nil
 	}
 	for f := range ld.plan.loadOrder(id) {
-		start := next
+		start, nfees := next, len(pt.Fees)
 		nrej := len(l.rejects)
 		if err := l.load(ctx, f); err != nil {
 			return nil, err
 		}
 		if len(l.rejects) > nrej {
+			pt.Fees = pt.Fees[:nfees]
 			for side := range next {
 				if next[side] > start[side] {
 					pt.rejected[side] = append(pt.rejected[side], [2]int64{start[side], next[side]})

@@ -160,20 +160,23 @@ type feeBases struct {
 // feeKey is the payer and loan of a successful fee naming a loan.
 type feeKey struct{ payer, loan uint32 }
 
-// appendFeeKeys appends the payer and loan of each successful fee of t
-// that names a loan.
-func appendFeeKeys(keys []feeKey, t *Txns) []feeKey {
+// FeeKeys are the payer and loan of each successful fee naming a loan:
+// the fee cap's bases to sum. A platform reconciled in parts has them
+// taken as its rows are loaded (ReconcileParts).
+type FeeKeys []feeKey
+
+// Add adds the keys of t's fees, t being bank transactions.
+func (f *FeeKeys) Add(t *Txns) {
 	for i := range t.N {
 		if t.Status[i] == formats.StatusSuccess && t.Kind[i] == formats.KindFee && t.Loan[i] != 0 {
-			keys = append(keys, feeKey{t.Payer[i], t.Loan[i]})
+			*f = append(*f, feeKey{t.Payer[i], t.Loan[i]})
 		}
 	}
-	return keys
 }
 
 // newFeeBases returns empty bases for the payer and loan of each key,
 // over a platform of names names.
-func newFeeBases(keys []feeKey, names int) *feeBases {
+func newFeeBases(keys FeeKeys, names int) *feeBases {
 	f := &feeBases{first: make([]uint32, names+1), payer: make([]uint32, len(keys)), sums: make([]money.Sum, len(keys)),
 		payers: newBitset(names)}
 	for _, k := range keys {
@@ -241,7 +244,9 @@ func (rl *relatedLoans) add(loan, bank uint32, amount int64) {
 // every base whole.
 func (r *run) flows(ctx context.Context) error {
 	B := &r.p.Bank
-	bases := newFeeBases(appendFeeKeys(nil, B), r.p.Names.Len())
+	var keys FeeKeys
+	keys.Add(B)
+	bases := newFeeBases(keys, r.p.Names.Len())
 	related := newRelatedLoans()
 	r.daySums(bases, related)
 	if err := r.checkFlows(ctx, bases, nil); err != nil {

@@ -26,8 +26,8 @@ func PartOf(t *Txns, i, n int) int {
 
 // PartLoader returns the transactions of part k of a platform: each
 // side's rows of that part (PartOf), in increasing Orig, with the whole
-// table's Spans. ReconcileParts asks for each part up to three times and
-// does not keep what it gets past the pass it asked in.
+// table's Spans. ReconcileParts asks for each part twice and does not
+// keep what it gets past the pass it asked in.
 type PartLoader func(ctx context.Context, k int) (ledger, bank *Txns, err error)
 
 // ReconcileParts reconciles a platform whose transactions are too large
@@ -35,13 +35,14 @@ type PartLoader func(ctx context.Context, k int) (ledger, bank *Txns, err error)
 // Reconcile on the whole platform, exception for exception.
 //
 // whole holds everything but the transactions (names, balances, registry,
-// objects); its Ledger and Bank are not read. The passes:
-//  1. the fee cap's keys, from every part's fees;
-//  2. per part: matching by reference, its pairs and duplicates, the
+// objects); its Ledger and Bank are not read. fees are the keys of every
+// part's bank transactions (FeeKeys.Add), taken as they were loaded. The
+// passes:
+//  1. per part: matching by reference, its pairs and duplicates, the
 //     bank's movements by account, the day's fee bases and insiders'
 //     loans, and the flows whose rules need no fee base; the rows left
 //     undecided are kept aside;
-//  3. per part: the flows whose rules need the (now whole) fee bases;
+//  2. per part: the flows whose rules need the (now whole) fee bases;
 //
 // then matching without reference over what every part left, with its
 // pairs and missing rows, then the balances from the summed movements,
@@ -49,7 +50,7 @@ type PartLoader func(ctx context.Context, k int) (ledger, bank *Txns, err error)
 //
 // What the parts leave is held in memory: few rows on a normal day. (The
 // faults of Options.Faults are not injected.)
-func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartLoader, in Input, opt Options) (*Result, error) {
+func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartLoader, fees FeeKeys, in Input, opt Options) (*Result, error) {
 	opt = opt.withDefaults()
 	base := run{p: whole, opt: opt, loc: opt.Location, rules: opt.Flows, reg: newRegistry(whole)}
 	names := whole.Names.Len()
@@ -62,15 +63,7 @@ func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartL
 	}
 	fail := func(err error) (*Result, error) { return nil, fmt.Errorf("platform %s: %w", whole.ID, err) }
 
-	var keys []feeKey
-	for k := range nparts {
-		_, b, err := load(ctx, k)
-		if err != nil {
-			return fail(err)
-		}
-		keys = appendFeeKeys(keys, b)
-	}
-	bases := newFeeBases(keys, names)
+	bases := newFeeBases(fees, names)
 	related := newRelatedLoans()
 	moves := newDenseSums(names)
 

@@ -148,7 +148,9 @@ func TestReconcileParts(t *testing.T) {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		for _, n := range []int{1, 2, 3, 7} {
-			got, err := ReconcileParts(ctx, p, n, splitParts(p, n), in, opt)
+			var fees FeeKeys
+			fees.Add(&p.Bank)
+			got, err := ReconcileParts(ctx, p, n, splitParts(p, n), fees, in, opt)
 			if err != nil {
 				t.Fatalf("seed %d, %d parts: %v", seed, n, err)
 			}

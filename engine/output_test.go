@@ -59,6 +59,20 @@ func outputs(t *testing.T, st store.Store) map[string][]byte {
 	return out
 }
 
+// sameOutputs fails the test unless again holds the output objects of
+// first, byte for byte; what names the run that made again.
+func sameOutputs(t *testing.T, first, again map[string][]byte, what string) {
+	t.Helper()
+	if len(again) != len(first) {
+		t.Fatalf("%s: %d outputs, the first run %d", what, len(again), len(first))
+	}
+	for k, v := range first {
+		if !bytes.Equal(again[k], v) {
+			t.Errorf("%s: %s differs from the first run", what, k)
+		}
+	}
+}
+
 // TestDeterminism runs one store twice with 1 worker and with 4: every
 // output object must be byte-identical.
 func TestDeterminism(t *testing.T) {
@@ -73,15 +87,7 @@ func TestDeterminism(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again := outputs(t, st)
-		if len(again) != len(first) {
-			t.Fatalf("workers %d: %d outputs, first run %d", workers, len(again), len(first))
-		}
-		for k, v := range first {
-			if !bytes.Equal(again[k], v) {
-				t.Errorf("workers %d: %s differs from the first run", workers, k)
-			}
-		}
+		sameOutputs(t, first, outputs(t, st), fmt.Sprintf("workers %d", workers))
 	}
 	if len(first) < 8 {
 		t.Fatalf("only %d outputs", len(first))
@@ -125,15 +131,7 @@ func TestPlatformsLargerThanTheMemoryLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again := outputs(t, st)
-		if len(again) != len(first) {
-			t.Fatalf("limit %d: %d outputs, without a budget %d", limit, len(again), len(first))
-		}
-		for k, v := range first {
-			if !bytes.Equal(again[k], v) {
-				t.Errorf("limit %d: %s differs from the run without a budget", limit, k)
-			}
-		}
+		sameOutputs(t, first, outputs(t, st), fmt.Sprintf("limit %d", limit))
 		for _, p := range []string{"P001", "P002"} {
 			want := `msg="platform larger than the memory limit: reconciled in parts, spilled to disk" platform=` + p + " "
 			if n := strings.Count(logs.String(), want); n != 1 {

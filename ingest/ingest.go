@@ -462,11 +462,7 @@ func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Loca
 				in.Amount[side].Add(v)
 			}
 			if drain != nil {
-				t := &p.Ledger
-				if side == reconcile.Bank {
-					t = &p.Bank
-				}
-				return drain(t, objIdx, b.FirstRow == 0)
+				return drain(p.Side(side), objIdx, b.FirstRow == 0)
 			}
 		}
 		return nil

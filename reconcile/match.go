@@ -488,12 +488,7 @@ func (r *run) fields(it item) (uint32, uint32, uint32, int64) {
 	return t.Payer[i], t.Payee[i], t.Currency[i], t.Amount[i]
 }
 
-func (r *run) side(s Side) *Txns {
-	if s == Bank {
-		return &r.p.Bank
-	}
-	return &r.p.Ledger
-}
+func (r *run) side(s Side) *Txns { return r.p.Side(s) }
 
 func (r *run) unrefPartition(items []item, m *matching) {
 	slices.SortFunc(items, func(a, b item) int {

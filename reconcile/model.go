@@ -439,6 +439,14 @@ type Platform struct {
 	Streaming bool
 }
 
+// Side returns the platform's transactions of side s.
+func (p *Platform) Side(s Side) *Txns {
+	if s == Bank {
+		return &p.Bank
+	}
+	return &p.Ledger
+}
+
 // NewPlatform returns an empty platform.
 func NewPlatform(id string) *Platform {
 	p := &Platform{ID: id, Names: NewDict()}

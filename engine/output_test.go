@@ -124,18 +124,23 @@ func TestPlatformsLargerThanTheMemoryLimit(t *testing.T) {
 	if !bytes.Contains(first[engine.RunPrefix(testDate)+"summary.json"], []byte("a-early.parquet")) {
 		t.Fatal("the early ledger file was not rejected")
 	}
-	for _, limit := range []int64{1 << 10, 300 << 10} {
-		var logs bytes.Buffer
-		_, err := engine.Run(context.Background(), engine.Options{Store: st, Date: testDate, Config: config.Default(),
-			Workers: 2, MemoryBytes: limit, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sameOutputs(t, first, outputs(t, st), fmt.Sprintf("limit %d", limit))
-		for _, p := range []string{"P001", "P002"} {
-			want := `msg="platform larger than the memory limit: reconciled in parts, spilled to disk" platform=` + p + " "
-			if n := strings.Count(logs.String(), want); n != 1 {
-				t.Errorf("limit %d, platform %s: said %d times, want once; log:\n%s", limit, p, n, logs.String())
+	// One worker loads a platform's halves one after the other, two at
+	// once, the ledger's on names of its own.
+	for _, workers := range []int{1, 2} {
+		for _, limit := range []int64{1 << 10, 300 << 10} {
+			var logs bytes.Buffer
+			_, err := engine.Run(context.Background(), engine.Options{Store: st, Date: testDate, Config: config.Default(),
+				Workers: workers, MemoryBytes: limit, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			what := fmt.Sprintf("workers %d, limit %d", workers, limit)
+			sameOutputs(t, first, outputs(t, st), what)
+			for _, p := range []string{"P001", "P002"} {
+				want := `msg="platform larger than the memory limit: reconciled in parts, spilled to disk" platform=` + p + " "
+				if n := strings.Count(logs.String(), want); n != 1 {
+					t.Errorf("%s, platform %s: said %d times, want once; log:\n%s", what, p, n, logs.String())
+				}
 			}
 		}
 	}

@@ -167,7 +167,7 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				if parts > 0 {
 					log.Info("platform larger than the memory limit: reconciled in parts, spilled to disk",
 						"platform", id, "parts", parts, "estimate_bytes", estimate, "memory_limit_bytes", memoryBytes)
-					loaded, res, loadTime, err = reconcileInParts(gctx, loader, id, parts, &spillDir, ropt)
+					loaded, res, loadTime, err = reconcileInParts(gctx, loader, id, parts, workers > 1, &spillDir, ropt)
 				} else {
 					loaded, err = loader.Load(gctx, id, split)
 					if err == nil {
@@ -200,16 +200,16 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 	return done, nil
 }
 
-// reconcileInParts loads platform id in parts spilled to dir, reconciles
-// it part by part and removes the parts.
-func reconcileInParts(ctx context.Context, loader *ingest.Loader, id string, parts int, dir *tempDir,
+// reconcileInParts loads platform id in parts spilled to dir (its halves
+// at once with split), reconciles it part by part and removes the parts.
+func reconcileInParts(ctx context.Context, loader *ingest.Loader, id string, parts int, split bool, dir *tempDir,
 	ropt reconcile.Options) (*ingest.Loaded, *reconcile.Result, time.Duration, error) {
 	start := time.Now()
 	d, err := dir.get()
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("engine: spill directory: %w", err)
 	}
-	pt, err := loader.LoadParts(ctx, id, parts, d)
+	pt, err := loader.LoadParts(ctx, id, parts, d, split)
 	if err != nil {
 		return nil, nil, 0, err
 	}

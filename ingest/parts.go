@@ -4,7 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/recon-dev/recon/formats"
 
 	"github.com/recon-dev/recon/reconcile"
 	"github.com/recon-dev/recon/spill"
@@ -26,6 +31,51 @@ type Parted struct {
 	rejected [2][][2]int64
 	spans    [2][]reconcile.Span
 	scratch  [2]*reconcile.Txns
+	// adopted, when the ledger's half was loaded on its own names (split),
+	// translates its rows' ids to the platform's as they are read back.
+	adopted *reconcile.Adoption
+}
+
+// partSink takes one side's transaction batches to its part files.
+type partSink struct {
+	parts   int
+	writers []*spill.Writer // by part
+	next    int64           // rows gone to disk so far: the whole table's numbering
+	rows    [][]int32       // scratch: a batch's rows by part
+	spans   []reconcile.Span
+	fees    *reconcile.FeeKeys // the bank's sink only
+}
+
+// drain is a loader's drain for one side: the batch's rows go to their
+// parts' files and leave memory.
+func (s *partSink) drain(t *reconcile.Txns, obj int, first bool) error {
+	if first {
+		s.spans = append(s.spans, reconcile.Span{Obj: obj, Start: int(s.next)})
+	}
+	t.Orig = t.Orig[:0]
+	for i := range t.N {
+		t.Orig = append(t.Orig, s.next+int64(i))
+	}
+	for k := range s.rows {
+		s.rows[k] = s.rows[k][:0]
+	}
+	for i := range t.N {
+		k := reconcile.PartOf(t, i, s.parts)
+		s.rows[k] = append(s.rows[k], int32(i))
+	}
+	for k, rs := range s.rows {
+		if len(rs) > 0 {
+			if err := s.writers[k].Append(t, rs); err != nil {
+				return err
+			}
+		}
+	}
+	if s.fees != nil {
+		s.fees.Add(t)
+	}
+	s.next += int64(t.N)
+	t.ClearRows()
+	return nil
 }
 
 // LoadParts loads platform id in parts: its balances and registry into
@@ -33,15 +83,27 @@ type Parted struct {
 // decoded, batch by batch (reconcile.PartOf), so that memory holds one
 // batch of them at a time. A rejected object's rows are dropped when the
 // parts are read back.
-func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir string) (pt *Parted, err error) {
-	l := &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: ld.batches}
-	l.p.Streaming = true
+//
+// With split, the platform's two halves decode at once, as Load's do: the
+// ledger's half on names of its own, which the platform adopts at the end
+// and Part translates the ledger's rows to. The platform comes out the
+// same either way, names and ids included.
+func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir string, split bool) (pt *Parted, err error) {
+	newLoader := func() *loader {
+		p := reconcile.NewPlatform(id)
+		p.Streaming = true
+		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: p, rows: map[string]int64{}, batches: ld.batches}
+	}
+	l := newLoader()
 	pt = &Parted{Parts: parts, files: make([][2]*spill.File, parts)}
-	writers := make([][2]*spill.Writer, parts)
+	var sinks [2]*partSink
 	defer func() {
 		if err != nil {
-			for _, ws := range writers {
-				for _, w := range ws {
+			for _, s := range sinks {
+				if s == nil {
+					continue
+				}
+				for _, w := range s.writers {
 					if w != nil {
 						w.Abort()
 					}
@@ -50,76 +112,101 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 			pt.Close()
 		}
 	}()
-	for k := range writers {
-		for _, side := range []reconcile.Side{reconcile.Ledger, reconcile.Bank} {
+	for _, side := range []reconcile.Side{reconcile.Ledger, reconcile.Bank} {
+		s := &partSink{parts: parts, writers: make([]*spill.Writer, parts), rows: make([][]int32, parts)}
+		if side == reconcile.Bank {
+			s.fees = &pt.Fees
+		}
+		sinks[side] = s
+		for k := range s.writers {
 			w, err := spill.Create(ctx, dir, side)
 			if err != nil {
 				return nil, fmt.Errorf("ingest: platform %s: %w", id, err)
 			}
-			writers[k][side] = w
+			s.writers[k] = w
 		}
 	}
-	var next [2]int64 // rows gone to disk so far, by side: the whole table's numbering
-	rows := make([][]int32, parts)
-	l.drain = func(t *reconcile.Txns, obj int, first bool) error {
-		if first {
-			pt.spans[t.Side] = append(pt.spans[t.Side], reconcile.Span{Obj: obj, Start: int(next[t.Side])})
-		}
-		t.Orig = t.Orig[:0]
-		for i := range t.N {
-			t.Orig = append(t.Orig, next[t.Side]+int64(i))
-		}
-		for k := range rows {
-			rows[k] = rows[k][:0]
-		}
-		for i := range t.N {
-			k := reconcile.PartOf(t, i, parts)
-			rows[k] = append(rows[k], int32(i))
-		}
-		for k, rs := range rows {
-			if len(rs) > 0 {
-				if err := writers[k][t.Side].Append(t, rs); err != nil {
-					return err
-				}
-			}
-		}
-		if t.Side == reconcile.Bank {
-			pt.Fees.Add(t)
-		}
-		next[t.Side] += int64(t.N)
-		t.ClearRows()
-		return nil
-	}
-	for f := range ld.plan.loadOrder(id) {
-		start, nfees := next, len(pt.Fees)
-		nrej := len(l.rejects)
-		if err := l.load(ctx, f); err != nil {
+	if split {
+		side := newLoader()
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return l.loadParted(gctx, ld.plan.half(id, true), &sinks, pt) })
+		g.Go(func() error { return side.loadParted(gctx, ld.plan.half(id, false), &sinks, pt) })
+		if err := g.Wait(); err != nil {
 			return nil, err
 		}
-		if len(l.rejects) > nrej {
-			pt.Fees = pt.Fees[:nfees]
-			for side := range next {
-				if next[side] > start[side] {
-					pt.rejected[side] = append(pt.rejected[side], [2]int64{start[side], next[side]})
-				}
-			}
+		// The ledger's half read its objects as numbers 0, 1, ...: they
+		// follow the first half's.
+		base := len(l.p.Objects)
+		for i := range sinks[reconcile.Ledger].spans {
+			sinks[reconcile.Ledger].spans[i].Obj += base
 		}
+		pt.adopted = &reconcile.Adoption{}
+		l.merge(side, pt.adopted)
+	} else if err := l.loadParted(ctx, ld.plan.loadOrder(id), &sinks, pt); err != nil {
+		return nil, err
 	}
-	for k, ws := range writers {
-		for side, w := range ws {
+	for side, s := range sinks {
+		for k, w := range s.writers {
 			f, err := w.Close()
 			if err != nil {
 				return nil, fmt.Errorf("ingest: platform %s: %w", id, err)
 			}
-			writers[k][side] = nil
+			s.writers[k] = nil
 			pt.files[k][side] = f
 		}
+		pt.spans[side] = s.spans
 	}
 	l.p.Ledger.Spans, l.p.Bank.Spans = pt.spans[reconcile.Ledger], pt.spans[reconcile.Bank]
 	pt.Loaded = Loaded{PlatformInput: PlatformInput{Platform: l.p, Input: l.in}, Objects: l.objects, Rejections: l.rejects, Rows: l.rows}
-	l.log.Debug("platform loaded in parts", "platform", id, "parts", parts, "bank_rows", next[reconcile.Bank], "ledger_rows", next[reconcile.Ledger],
-		"rejected", len(l.rejects))
+	l.log.Debug("platform loaded in parts", "platform", id, "parts", parts, "split", split,
+		"bank_rows", sinks[reconcile.Bank].next, "ledger_rows", sinks[reconcile.Ledger].next, "rejected", len(l.rejects))
 	return pt, nil
+}
+
+// loadParted loads files, their transactions through the sinks. Of
+// sinks and pt, it touches only the sides of the files' tables: the two
+// halves of a split load run it at once.
+func (l *loader) loadParted(ctx context.Context, files iter.Seq[found], sinks *[2]*partSink, pt *Parted) error {
+	l.drain = func(t *reconcile.Txns, obj int, first bool) error {
+		return sinks[t.Side].drain(t, obj, first)
+	}
+	for f := range files {
+		side, ok := txnSide(f.loc.Table)
+		if !ok {
+			if err := l.load(ctx, f); err != nil {
+				return err
+			}
+			continue
+		}
+		s := sinks[side]
+		start, nfees, nrej := s.next, 0, len(l.rejects)
+		if s.fees != nil {
+			nfees = len(*s.fees)
+		}
+		if err := l.load(ctx, f); err != nil {
+			return err
+		}
+		if len(l.rejects) > nrej {
+			if s.fees != nil {
+				*s.fees = (*s.fees)[:nfees]
+			}
+			if s.next > start {
+				pt.rejected[side] = append(pt.rejected[side], [2]int64{start, s.next})
+			}
+		}
+	}
+	return nil
+}
+
+// txnSide returns the side of a transactions table.
+func txnSide(t formats.Table) (reconcile.Side, bool) {
+	switch t {
+	case formats.CustodyTransactions:
+		return reconcile.Bank, true
+	case formats.LedgerTransactions:
+		return reconcile.Ledger, true
+	}
+	return 0, false
 }
 
 // Part reads part k back: a reconcile.PartLoader. The tables it returns
@@ -135,6 +222,9 @@ func (pt *Parted) Part(ctx context.Context, k int) (ledger, bank *reconcile.Txns
 		t.ClearRows()
 		if err := spill.Read(ctx, pt.files[k][side], t); err != nil {
 			return nil, nil, fmt.Errorf("ingest: platform %s, part %d: %w", pt.Platform.ID, k, err)
+		}
+		if side == reconcile.Ledger && pt.adopted != nil {
+			pt.adopted.Translate(t)
 		}
 		if len(pt.rejected[side]) > 0 {
 			t = dropRows(t, pt.rejected[side])

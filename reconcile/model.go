@@ -524,11 +524,14 @@ func (a *Adoption) TakeLedger(p *Platform, view formats.Strings, ledger *Txns) {
 	a.ledgerRows = n
 }
 
-// takeNames interns the names of view past those taken before.
+// takeNames interns the names of view past those taken before. Most are
+// p's already (the two halves of a platform name the same accounts and
+// loans): the table grows as new ones come, not first for all of them as
+// InternAll's would, which left it twice the size it needed.
 func (a *Adoption) takeNames(p *Platform, view formats.Strings) {
 	if n := len(a.ids); n < view.Len() {
 		rest := formats.Strings{Offsets: view.Offsets[n:], Bytes: view.Bytes}
-		a.ids = append(a.ids, p.Names.InternAll(&rest)...)
+		a.ids = append(a.ids, p.Names.internAll(&rest)...)
 	}
 }
 
@@ -573,6 +576,17 @@ func (a *Adoption) Finish(p *Platform, src *Platform) {
 	translate(ids, cols...)
 	p.Objects = append(p.Objects, src.Objects...)
 	*src = Platform{}
+}
+
+// Translate maps the ids of t, rows of src's that Finish did not see
+// (read back from disk, say), to p's: t's rows as if adopted with the rest.
+func (a *Adoption) Translate(t *Txns) {
+	n := t.N
+	cols := [][]uint32{t.Payer[:n], t.Payee[:n], t.Currency[:n], t.Loan[:n]}
+	if t.Side == Bank {
+		cols = append(cols, t.Bank[:n])
+	}
+	translate(a.ids, cols...)
 }
 
 // translate maps every id of cols through ids, the columns at once.

@@ -107,17 +107,6 @@ func (d *denseSums) addTo(g int, account uint32, v int64) bool {
 	return first
 }
 
-// addSum adds an exact total to (key, account).
-func (d *denseSums) addSum(key [2]uint32, account uint32, s money.Sum) {
-	if v, ok := s.Int64(); ok {
-		d.add(key, account, v)
-		return
-	}
-	g := d.group(key, true)
-	d.seen[g].set(account)
-	d.bigSum(g, account).AddSum(s)
-}
-
 // bigSum returns the 128-bit part of group g's sum of account.
 func (d *denseSums) bigSum(g int, account uint32) *money.Sum {
 	if d.big[g] == nil {
@@ -134,24 +123,29 @@ func (d *denseSums) bigSum(g int, account uint32) *money.Sum {
 // merge adds every sum of o, group by group in o's order.
 func (d *denseSums) merge(o *denseSums) {
 	for g, key := range o.keys {
+		dg := d.group(key, true)
 		for account := range o.seen[g].all() {
-			d.addSum(key, account, *o.get(key, account))
+			if b := o.big[g][account]; b != nil {
+				d.seen[dg].set(account)
+				d.bigSum(dg, account).AddSum(*b)
+			}
+			d.addTo(dg, account, o.small[g][account])
 		}
 	}
 }
 
-// get returns the sum of (key, account), or nil when nothing was added.
-func (d *denseSums) get(key [2]uint32, account uint32) *money.Sum {
+// get returns the sum of (key, account), and whether anything was added.
+func (d *denseSums) get(key [2]uint32, account uint32) (money.Sum, bool) {
+	var out money.Sum
 	g := d.group(key, false)
 	if g < 0 || !d.seen[g].has(account) {
-		return nil
+		return out, false
 	}
-	var out money.Sum
 	if b := d.big[g][account]; b != nil {
 		out = *b
 	}
 	out.Add(d.small[g][account])
-	return &out
+	return out, true
 }
 
 // balances reports BANK_STATEMENT_BREAK, ACCOUNT_BALANCE_MISMATCH,
@@ -198,8 +192,10 @@ func (r *run) balancesFrom(moves *denseSums) {
 				if !r.rules.isUser(r.reg.roleOf(k.account)) {
 					continue
 				}
-				if sums == ledgerClosing && bankClosing.get([2]uint32{0, k.currency}, k.account) != nil {
-					continue // listed with the bank's
+				if sums == ledgerClosing {
+					if _, ok := bankClosing.get([2]uint32{0, k.currency}, k.account); ok {
+						continue // listed with the bank's
+					}
 				}
 				keys = append(keys, k)
 			}
@@ -217,19 +213,23 @@ func (r *run) balancesFrom(moves *denseSums) {
 	}
 	var differ []mismatch
 	for _, k := range keys {
-		bs, ls := bankClosing.get([2]uint32{0, k.currency}, k.account), ledgerClosing.get([2]uint32{0, k.currency}, k.account)
+		bs, inBank := bankClosing.get([2]uint32{0, k.currency}, k.account)
+		ls, inLedger := ledgerClosing.get([2]uint32{0, k.currency}, k.account)
 		if bankTotal[k.currency] == nil {
 			bankTotal[k.currency], ledgerTotal[k.currency] = new(money.Sum), new(money.Sum)
 			currencies = append(currencies, k.currency)
 		}
-		if bs != nil {
-			bankTotal[k.currency].AddSum(*bs)
-		}
-		if ls != nil {
-			ledgerTotal[k.currency].AddSum(*ls)
-		}
-		if bs == nil || ls == nil || *bs != *ls {
-			differ = append(differ, mismatch{k, bs, ls})
+		bankTotal[k.currency].AddSum(bs)
+		ledgerTotal[k.currency].AddSum(ls)
+		if !inBank || !inLedger || bs != ls {
+			d := mismatch{acctKey: k}
+			if inBank {
+				d.bank = &bs
+			}
+			if inLedger {
+				d.ledger = &ls
+			}
+			differ = append(differ, d)
 		}
 	}
 	slices.SortFunc(differ, func(a, b mismatch) int {
@@ -295,9 +295,8 @@ func (r *run) statementBreaksFrom(moves *denseSums) {
 	for i := range c.N {
 		var expected money.Sum
 		expected.Add(c.Opening[i])
-		if m := moves.get([2]uint32{c.Bank[i], c.Currency[i]}, c.Account[i]); m != nil {
-			expected.AddSum(*m)
-		}
+		m, _ := moves.get([2]uint32{c.Bank[i], c.Currency[i]}, c.Account[i])
+		expected.AddSum(m)
 		var reported money.Sum
 		reported.Add(c.Closing[i])
 		if expected != reported {

@@ -101,14 +101,18 @@ func TestDenseSumsOverflow(t *testing.T) {
 		d.add([2]uint32{1, 1}, 2, max)
 	}
 	d.add([2]uint32{1, 1}, 2, -5)
-	got := d.get([2]uint32{1, 1}, 2).Big()
+	got, ok := d.get([2]uint32{1, 1}, 2)
 	want := new(big.Int).Sub(new(big.Int).Mul(big.NewInt(max), big.NewInt(20)), big.NewInt(5))
-	if got.Cmp(want) != 0 {
-		t.Fatalf("sum %s, want %s", got, want)
+	if !ok || got.Big().Cmp(want) != 0 {
+		t.Fatalf("sum %s (%v), want %s", got.Big(), ok, want)
 	}
-	if d.get([2]uint32{1, 1}, 1) != nil || d.get([2]uint32{9, 9}, 2) != nil {
-		t.Fatal("unset sums present")
+	if _, ok := d.get([2]uint32{1, 1}, 1); ok {
+		t.Fatal("unset account present")
 	}
+	if _, ok := d.get([2]uint32{9, 9}, 2); ok {
+		t.Fatal("unset group present")
+	}
+
 }
 
 // BenchmarkDictInternAllLarge interns dictionary pages against a
@@ -155,14 +159,15 @@ func TestDenseSumsMerge(t *testing.T) {
 	for g := range uint32(2) {
 		for acct := range uint32(6) {
 			key := [2]uint32{g, 1}
-			w, m := whole.get(key, acct), a.get(key, acct)
-			if (w == nil) != (m == nil) || w != nil && w.Big().Cmp(m.Big()) != 0 {
-				t.Fatalf("group %d account %d: merged %v, want %v", g, acct, m, w)
+			w, wok := whole.get(key, acct)
+			m, mok := a.get(key, acct)
+			if wok != mok || w.Big().Cmp(m.Big()) != 0 {
+				t.Fatalf("group %d account %d: merged %v (%v), want %v (%v)", g, acct, m.Big(), mok, w.Big(), wok)
 			}
 		}
 	}
-	if v, ok := whole.get([2]uint32{0, 1}, 5).Int64(); ok {
-		t.Fatalf("account 5 fits an int64 (%d): the test does not reach the big path", v)
+	if w, _ := whole.get([2]uint32{0, 1}, 5); w.Big().IsInt64() {
+		t.Fatalf("account 5 fits an int64 (%s): the test does not reach the big path", w.Big())
 	}
 }
 

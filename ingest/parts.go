@@ -36,6 +36,10 @@ type Parted struct {
 	adopted *reconcile.Adoption
 }
 
+// writerBatches is how many full spill batches (about 5 MiB each) a
+// platform's part writers hold at most together, at up to 512 parts.
+const writerBatches = 16
+
 // partSink takes one side's transaction batches to its part files.
 type partSink struct {
 	parts   int
@@ -112,6 +116,10 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 			pt.Close()
 		}
 	}()
+	// Each writer holds a batch: a platform of many parts (a small limit)
+	// writes smaller batches, so that its 2K writers hold no more than
+	// writerBatches full ones.
+	batchRows := min(max(spill.RowsPerBatchMax*writerBatches/(2*parts), 1<<12), spill.RowsPerBatchMax)
 	for _, side := range []reconcile.Side{reconcile.Ledger, reconcile.Bank} {
 		s := &partSink{parts: parts, writers: make([]*spill.Writer, parts), rows: make([][]int32, parts)}
 		if side == reconcile.Bank {
@@ -119,7 +127,7 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 		}
 		sinks[side] = s
 		for k := range s.writers {
-			w, err := spill.Create(ctx, dir, side)
+			w, err := spill.CreateBatched(ctx, dir, side, batchRows)
 			if err != nil {
 				return nil, fmt.Errorf("ingest: platform %s: %w", id, err)
 			}

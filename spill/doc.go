@@ -4,7 +4,7 @@
 // reconcile.ReconcileParts).
 //
 // A Writer appends chosen rows of any number of Txns of one side to one
-// file, in record batches of at most rowsPerBatchMax rows, so that writing
+// file, in record batches of at most RowsPerBatchMax rows, so that writing
 // holds one batch in memory whatever the file's size. Close returns the
 // File; Read appends all its rows to a Txns of the same side, batch by
 // batch, copying each column in bulk (no allocation per row). Every

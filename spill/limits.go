@@ -1,12 +1,12 @@
 package spill
 
 const (
-	// rowsPerBatchMax bounds the rows of one record batch, and so what a
-	// Writer holds in memory: 64Ki rows of about 70 bytes (62 fixed, the
+	// RowsPerBatchMax bounds the rows of one record batch, and so what a
+	// Writer holds in memory: 64Ki rows of about 80 bytes (62 fixed, the
 	// ids' tens of bytes) is some 5 MiB per batch, small next to a part,
 	// large enough that the per-batch cost (an IPC message, a context
 	// check) is nothing per row.
-	rowsPerBatchMax = 1 << 16
+	RowsPerBatchMax = 1 << 16
 	// stringBytesPerBatchMax bounds the bytes of one string column (id or
 	// ref) in one batch; a batch is cut early to stay under it. Arrow's
 	// binary offsets are int32, so it must stay below 2 GiB; 16 MiB holds

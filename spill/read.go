@@ -172,8 +172,8 @@ func growStrings(s *formats.Strings, n, bytes int) {
 // number of rows the file has yet to give.
 func appendBatch(t *reconcile.Txns, rec arrow.RecordBatch, left int) error {
 	n := int(rec.NumRows())
-	if n <= 0 || n > rowsPerBatchMax || n > left {
-		return fmt.Errorf("%w: a batch of %d rows (at most %d, %d left)", ErrCorrupt, n, rowsPerBatchMax, left)
+	if n <= 0 || n > RowsPerBatchMax || n > left {
+		return fmt.Errorf("%w: a batch of %d rows (at most %d, %d left)", ErrCorrupt, n, RowsPerBatchMax, left)
 	}
 	if want := len(schemas[t.Side].Fields()); int(rec.NumCols()) != want {
 		return fmt.Errorf("%w: %d columns, want %d", ErrCorrupt, rec.NumCols(), want)

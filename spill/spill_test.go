@@ -151,18 +151,17 @@ func eq[T comparable](name string, got, want []T) string {
 
 // write writes rows of each of ts (rows[k] of ts[k]) to a new file.
 func write(tb testing.TB, side reconcile.Side, ts []*reconcile.Txns, rows [][]int32) *File {
-	return writeBatches(tb, side, ts, rows, rowsPerBatchMax)
+	return writeBatches(tb, side, ts, rows, RowsPerBatchMax)
 }
 
 // writeBatches is write in batches of batchRows rows.
 func writeBatches(tb testing.TB, side reconcile.Side, ts []*reconcile.Txns, rows [][]int32, batchRows int) *File {
 	tb.Helper()
-	w, err := Create(context.Background(), tb.TempDir(), side)
+	w, err := CreateBatched(context.Background(), tb.TempDir(), side, batchRows)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer w.Abort()
-	w.batchRows = batchRows
 	n := 0
 	for k, t := range ts {
 		if err := w.Append(t, rows[k]); err != nil {
@@ -194,7 +193,7 @@ func TestRoundTripProperty(t *testing.T) {
 				for k := range rng.IntN(5) {
 					n := []int{0, 1, 2, 127, 128, 129, 1000, rng.IntN(3000)}[rng.IntN(8)]
 					if seed%10 == 9 && k == 0 {
-						n = rowsPerBatchMax + 1 // a full batch and one row
+						n = RowsPerBatchMax + 1 // a full batch and one row
 					}
 					tt := randTxns(rng, side, n, []int{0, 3, 40}[rng.IntN(3)], rng.IntN(2) == 0, int64(k)<<40)
 					r := randRows(rng, n)
@@ -317,6 +316,11 @@ func TestErrors(t *testing.T) {
 	bank := randTxns(rand.New(rand.NewPCG(3, 3)), reconcile.Bank, 10, 5, false, 0)
 	ledger := randTxns(rand.New(rand.NewPCG(3, 4)), reconcile.Ledger, 10, 5, false, 0)
 
+	for _, rows := range []int{0, RowsPerBatchMax + 1} {
+		if _, err := CreateBatched(ctx, dir, reconcile.Bank, rows); !errors.Is(err, ErrMismatch) {
+			t.Errorf("CreateBatched with %d rows a batch: %v, want ErrMismatch", rows, err)
+		}
+	}
 	w, err := Create(ctx, dir, reconcile.Bank)
 	if err != nil {
 		t.Fatal(err)
@@ -544,7 +548,7 @@ func TestSecondReader(t *testing.T) {
 
 // TestReadAllocs: Read allocates per batch, not per row.
 func TestReadAllocs(t *testing.T) {
-	tt := randTxns(rand.New(rand.NewPCG(6, 6)), reconcile.Bank, 4*rowsPerBatchMax, 12, true, 0)
+	tt := randTxns(rand.New(rand.NewPCG(6, 6)), reconcile.Bank, 4*RowsPerBatchMax, 12, true, 0)
 	f := write(t, reconcile.Bank, []*reconcile.Txns{tt}, [][]int32{seq(tt.N)})
 	defer f.Remove()
 	got := &reconcile.Txns{Side: reconcile.Bank}

@@ -31,7 +31,7 @@ type Writer struct {
 	ipc  *ipc.Writer
 	err  error // the first error; every later call returns it
 
-	batchRows               int // rows per batch: rowsPerBatchMax (tests set fewer)
+	batchRows               int // rows per batch, at most RowsPerBatchMax
 	rows, idBytes, refBytes int
 	segments                []segment
 	flushed                 int // batches written
@@ -42,6 +42,16 @@ type Writer struct {
 // Create starts a spill file of side in dir (os.CreateTemp; "" is
 // os.TempDir). ctx is checked before each batch is written.
 func Create(ctx context.Context, dir string, side reconcile.Side) (*Writer, error) {
+	return CreateBatched(ctx, dir, side, RowsPerBatchMax)
+}
+
+// CreateBatched is Create with batches of at most rows rows, from 1 to
+// RowsPerBatchMax: a Writer holds one batch in memory, which callers
+// with many writers open at once keep small.
+func CreateBatched(ctx context.Context, dir string, side reconcile.Side, rows int) (*Writer, error) {
+	if rows < 1 || rows > RowsPerBatchMax {
+		return nil, &Error{Op: "create", Path: dir, Batch: -1, Err: fmt.Errorf("%w: %d rows a batch, want 1 to %d", ErrMismatch, rows, RowsPerBatchMax)}
+	}
 	if side != reconcile.Ledger && side != reconcile.Bank {
 		return nil, &Error{Op: "create", Path: dir, Batch: -1, Err: fmt.Errorf("%w: side %d", ErrMismatch, side)}
 	}
@@ -49,7 +59,7 @@ func Create(ctx context.Context, dir string, side reconcile.Side) (*Writer, erro
 	if err != nil {
 		return nil, &Error{Op: "create", Path: dir, Batch: -1, Err: err}
 	}
-	w := &Writer{ctx: ctx, side: side, path: f.Name(), f: f, batchRows: rowsPerBatchMax}
+	w := &Writer{ctx: ctx, side: side, path: f.Name(), f: f, batchRows: rows}
 	w.buf = bufio.NewWriterSize(f, writeBufferBytes)
 	w.sum.w = w.buf
 	w.ipc = ipc.NewWriter(&w.sum, ipc.WithSchema(schemas[side]))
@@ -246,7 +256,7 @@ type batch struct {
 }
 
 func (b *batch) init(side reconcile.Side) {
-	const n = rowsPerBatchMax
+	const n = RowsPerBatchMax
 	b.orig, b.amount, b.fee, b.bookedAt = make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
 	b.payer, b.payee, b.currency, b.loan = make([]uint32, 0, n), make([]uint32, 0, n), make([]uint32, 0, n), make([]uint32, 0, n)
 	b.kind, b.status = make([]uint8, 0, n), make([]uint8, 0, n)

@@ -130,6 +130,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if peak := peakRSS(); peak > memLimit {
+		// Parts bound a platform's transactions, not the rest of it.
+		log.Warn("the run held more memory than --memory-limit: a platform's names, balances and registry, "+
+			"and a row group of each table being decoded, stay in memory however many its parts",
+			"peak_rss_bytes", peak, "memory_limit_bytes", memLimit)
+	}
 	out.Summary.WriteText(stdout, st.String())
 	if failRank >= 0 {
 		var n int

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -78,6 +79,8 @@ func TestDemo(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
+	// recon run sets the process's soft memory limit, this test's.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	dir := t.TempDir()
 	clean := filepath.Join(dir, "clean")
 	broken := filepath.Join(dir, "broken")
@@ -106,6 +109,9 @@ func TestExitCodes(t *testing.T) {
 		{"fail-on critical", []string{"run", "--root", broken, "--date", "2026-11-26", "--fail-on", "critical", "--log-level", "error"}, 3, "1 exceptions of severity critical or worse"},
 		{"fail-on below", []string{"run", "--root", broken, "--date", "2026-11-26", "--fail-on", "high", "--log-level", "error"}, 3, "2 exceptions of severity high or worse"},
 		{"store unusable", []string{"run", "--root", notADir, "--date", "2026-11-26"}, 1, "recon:"},
+		// Every platform goes in parts, and the run says it held more.
+		{"memory limit below the run's", []string{"run", "--root", clean, "--date", "2026-11-26", "--memory-limit", "1KiB", "--log-level", "warn"},
+			0, "held more memory than --memory-limit"},
 		{"validate good", []string{"validate", filepath.Join(clean, "ledger/transactions/date=2026-11-26/platform=P001/part-00000.parquet")}, 0, "OK "},
 		{"validate file URL", []string{"validate", "file://" + filepath.Join(clean, "ledger/transactions/date=2026-11-26/platform=P001/part-00000.parquet")}, 0, "OK file://"},
 		{"validate S3 URL without a key", []string{"validate", "s3://bucket"}, 2, ""},

@@ -47,6 +47,16 @@ func totalRAM() int64 {
 	return int64(si.Totalram) * int64(si.Unit)
 }
 
+// peakRSS returns the most memory the process has held resident so far,
+// or 0 if unknown.
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Maxrss << 10 // KiB on Linux
+}
+
 // memoryLimit resolves --memory-limit and sets it as the Go runtime's soft
 // limit, so that the garbage collector works harder before the process
 // grows past it; the engine also plans the platforms in flight within it.

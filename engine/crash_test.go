@@ -84,8 +84,10 @@ func TestKilledRunsLoseNothing(t *testing.T) {
 		run()
 		took = append(took, time.Since(start))
 	}
-	slices.Sort(took)
-	duration := took[1]
+	// The fastest: on a busy machine (other packages' tests run beside
+	// this one) a slow reference put a third of the kills after the
+	// commit.
+	duration := slices.Min(took)
 	want := outputs(t, st)
 	if len(want) < 10 {
 		t.Fatalf("only %d outputs", len(want))

@@ -214,7 +214,7 @@ func reconcileInParts(ctx context.Context, loader *ingest.Loader, id string, par
 		return nil, nil, 0, err
 	}
 	loadTime := time.Since(start)
-	res, err := reconcile.ReconcileParts(ctx, pt.Platform, parts, pt.Part, pt.Fees, pt.Input, ropt)
+	res, err := reconcile.ReconcileParts(ctx, pt.Platform, parts, pt.Part, pt, pt.Fees, pt.Input, ropt)
 	if cerr := pt.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("engine: remove spill files: %w", cerr)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"os"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -34,6 +35,13 @@ type Parted struct {
 	// adopted, when the ledger's half was loaded on its own names (split),
 	// translates its rows' ids to the platform's as they are read back.
 	adopted *reconcile.Adoption
+	// The rows matching by reference leaves, by leftover part and side
+	// (reconcile.LeftRows): written while the parts are reconciled, read
+	// once they all are.
+	left      [][2]*spill.Writer
+	leftFiles [][2]*spill.File
+	dir       string
+	batchRows int
 }
 
 // writerBatches is how many full spill batches (about 5 MiB each) a
@@ -99,7 +107,8 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: p, rows: map[string]int64{}, batches: ld.batches}
 	}
 	l := newLoader()
-	pt = &Parted{Parts: parts, files: make([][2]*spill.File, parts)}
+	pt = &Parted{Parts: parts, files: make([][2]*spill.File, parts), dir: dir,
+		left: make([][2]*spill.Writer, parts), leftFiles: make([][2]*spill.File, parts)}
 	var sinks [2]*partSink
 	defer func() {
 		if err != nil {
@@ -120,6 +129,7 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 	// writes smaller batches, so that its 2K writers hold no more than
 	// writerBatches full ones.
 	batchRows := min(max(spill.RowsPerBatchMax*writerBatches/(2*parts), 1<<12), spill.RowsPerBatchMax)
+	pt.batchRows = batchRows
 	for _, side := range []reconcile.Side{reconcile.Ledger, reconcile.Bank} {
 		s := &partSink{parts: parts, writers: make([]*spill.Writer, parts), rows: make([][]int32, parts)}
 		if side == reconcile.Bank {
@@ -222,12 +232,7 @@ func txnSide(t formats.Table) (reconcile.Side, bool) {
 func (pt *Parted) Part(ctx context.Context, k int) (ledger, bank *reconcile.Txns, err error) {
 	var out [2]*reconcile.Txns
 	for _, side := range []reconcile.Side{reconcile.Ledger, reconcile.Bank} {
-		t := pt.scratch[side]
-		if t == nil {
-			t = &reconcile.Txns{Side: side}
-			pt.scratch[side] = t
-		}
-		t.ClearRows()
+		t := pt.scratchOf(side)
 		if err := spill.Read(ctx, pt.files[k][side], t); err != nil {
 			return nil, nil, fmt.Errorf("ingest: platform %s, part %d: %w", pt.Platform.ID, k, err)
 		}
@@ -261,10 +266,74 @@ func dropRows(t *reconcile.Txns, ranges [][2]int64) *reconcile.Txns {
 	return kept
 }
 
+// Keep is reconcile.LeftRows' Keep: leftover part k's rows go to a file
+// of their own.
+func (pt *Parted) Keep(ctx context.Context, k int, t *reconcile.Txns, rows []int32) error {
+	w := pt.left[k][t.Side]
+	if w == nil {
+		var err error
+		if w, err = spill.CreateBatched(ctx, pt.dir, t.Side, pt.batchRows); err != nil {
+			return fmt.Errorf("ingest: platform %s: %w", pt.Platform.ID, err)
+		}
+		pt.left[k][t.Side] = w
+	}
+	return w.Append(t, rows)
+}
+
+// Left is reconcile.LeftRows' Left: it reads leftover part k back. Every
+// leftover part is complete once the first is asked for. The tables it
+// returns are reused by its next call.
+func (pt *Parted) Left(ctx context.Context, k int) (ledger, bank *reconcile.Txns, err error) {
+	for j, ws := range pt.left {
+		for side, w := range ws {
+			if w == nil {
+				continue
+			}
+			f, err := w.Close()
+			if err != nil {
+				return nil, nil, fmt.Errorf("ingest: platform %s: %w", pt.Platform.ID, err)
+			}
+			pt.left[j][side] = nil
+			pt.leftFiles[j][side] = f
+		}
+	}
+	var out [2]*reconcile.Txns
+	for _, side := range []reconcile.Side{reconcile.Ledger, reconcile.Bank} {
+		t := pt.scratchOf(side)
+		if f := pt.leftFiles[k][side]; f != nil {
+			if err := spill.Read(ctx, f, t); err != nil {
+				return nil, nil, fmt.Errorf("ingest: platform %s, leftover part %d: %w", pt.Platform.ID, k, err)
+			}
+		}
+		t.Spans = pt.spans[side]
+		out[side] = t
+	}
+	return out[reconcile.Ledger], out[reconcile.Bank], nil
+}
+
+// scratchOf returns side's reusable table, emptied.
+func (pt *Parted) scratchOf(side reconcile.Side) *reconcile.Txns {
+	t := pt.scratch[side]
+	if t == nil {
+		t = &reconcile.Txns{Side: side}
+		pt.scratch[side] = t
+	}
+	t.ClearRows()
+	return t
+}
+
 // Close removes the part files.
 func (pt *Parted) Close() error {
 	var errs []error
-	for _, fs := range pt.files {
+	for _, ws := range pt.left {
+		for _, w := range ws {
+			if w != nil {
+				w.Abort()
+			}
+		}
+	}
+	pt.left = nil
+	for _, fs := range slices.Concat(pt.files, pt.leftFiles) {
 		for _, f := range fs {
 			if f != nil {
 				if err := f.Remove(); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -273,6 +342,6 @@ func (pt *Parted) Close() error {
 			}
 		}
 	}
-	pt.files = nil
+	pt.files, pt.leftFiles = nil, nil
 	return errors.Join(errs...)
 }

@@ -110,8 +110,14 @@ func conservationError(format string, args ...any) error {
 // moved money and is accounted for nowhere, and on totals that differ
 // from what the readers saw.
 func (r *run) conserveSide(side Side, m *matching, in Input, st *Stats, fail func(string, ...any)) {
+	r.countSide(side, m, st, fail)
+	checkTotals(side, st.Rows[side], st, in, r.opt.Scale, fail)
+}
+
+// countSide is conserveSide without the totals: it adds to st.
+func (r *run) countSide(side Side, m *matching, st *Stats, fail func(string, ...any)) {
 	t, out := r.side(side), m.out(side)
-	st.Rows[side] = int64(t.N)
+	st.Rows[side] += int64(t.N)
 	for i := range t.N {
 		o := out[i]
 		if o == outNone || o >= numOutcomes {
@@ -124,7 +130,6 @@ func (r *run) conserveSide(side Side, m *matching, in Input, st *Stats, fail fun
 		st.Outcomes[side][o]++
 		st.Amounts[side][o].Add(t.Amount[i])
 	}
-	checkTotals(side, int64(t.N), st, in, r.opt.Scale, fail)
 }
 
 // conservePairs checks that both rows of every pair agree on how they

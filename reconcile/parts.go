@@ -24,6 +24,54 @@ func PartOf(t *Txns, i, n int) int {
 	return int(uint64(uint32(hashBytes(key))) * uint64(n) >> 32)
 }
 
+// LeftRows keeps the rows matching by reference leaves undecided, in parts
+// by their key without reference (what matching without reference
+// compares: payer, payee, currency and amount), so that those rows too
+// are matched one part in memory at a time: few on a normal day, but
+// every row of a day whose bank carries no references.
+type LeftRows interface {
+	// Keep adds rows of t (indexes, increasing) to leftover part k.
+	Keep(ctx context.Context, k int, t *Txns, rows []int32) error
+	// Left returns each side's rows of leftover part k, in the order
+	// kept, with the whole table's Spans.
+	Left(ctx context.Context, k int) (ledger, bank *Txns, err error)
+}
+
+// leftInMemory is LeftRows in memory.
+type leftInMemory struct {
+	parts        [][2]*Txns
+	ledger, bank spans
+}
+
+func (m *leftInMemory) Keep(_ context.Context, k int, t *Txns, rows []int32) error {
+	if m.parts[k][t.Side] == nil {
+		m.parts[k][t.Side] = &Txns{Side: t.Side, Spans: t.Spans}
+	}
+	for _, i := range rows {
+		m.parts[k][t.Side].AppendRow(t, int(i))
+	}
+	return nil
+}
+
+func (m *leftInMemory) Left(_ context.Context, k int) (ledger, bank *Txns, err error) {
+	out := m.parts[k]
+	if out[Ledger] == nil {
+		out[Ledger] = &Txns{Side: Ledger, Spans: m.ledger}
+	}
+	if out[Bank] == nil {
+		out[Bank] = &Txns{Side: Bank, Spans: m.bank}
+	}
+	return out[Ledger], out[Bank], nil
+}
+
+// leftPartOf returns which of n leftover parts row i of t goes to: the
+// part of its key without reference, from the hash's low bits (matching
+// partitions by the top ones).
+func leftPartOf(t *Txns, i, n int) int {
+	h := unrefKey(t.Payer[i], t.Payee[i], t.Currency[i], t.Amount[i])
+	return int(uint64(uint32(h)) * uint64(n) >> 32)
+}
+
 // PartLoader returns the transactions of part k of a platform: each
 // side's rows of that part (PartOf), in increasing Orig, with the whole
 // table's Spans. ReconcileParts asks for each part once and does not
@@ -39,18 +87,17 @@ type PartLoader func(ctx context.Context, k int) (ledger, bank *Txns, err error)
 // part's bank transactions (FeeKeys.Add), taken as they were loaded. Per
 // part: matching by reference, its pairs and duplicates, the bank's
 // movements by account, the day's fee bases and insiders' loans, and the
-// flows whose rules need no fee base; the rows left undecided, and the
-// bank rows whose rules need the fee base, are kept aside. Then the
-// flows kept aside, now that the bases are whole; matching without
-// reference over what every part left, with its pairs and missing rows;
-// the balances from the summed movements; and the conservation check over
-// the whole.
+// flows whose rules need no fee base; the rows left undecided go to left
+// (in memory when nil), in nparts leftover parts, and the bank rows whose
+// rules need the fee base are kept aside. Then the flows kept aside, now
+// that the bases are whole; matching without reference, leftover part by
+// leftover part, with its pairs and missing rows; the balances from the
+// summed movements; and the conservation check over the whole.
 //
-// What the parts keep aside is held in memory: few rows on a normal day
-// (the rows of fees, about 6% of the bench's; the rows without a match by
-// reference, a few in ten thousand). (The faults of Options.Faults are not
+// The rows whose rules need the fee base are held in memory: the rows of
+// fees, about 6% of the bench's. (The faults of Options.Faults are not
 // injected.)
-func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartLoader, fees FeeKeys, in Input, opt Options) (*Result, error) {
+func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartLoader, left LeftRows, fees FeeKeys, in Input, opt Options) (*Result, error) {
 	opt = opt.withDefaults()
 	base := run{p: whole, opt: opt, loc: opt.Location, rules: opt.Flows, reg: newRegistry(whole)}
 	names := whole.Names.Len()
@@ -69,7 +116,10 @@ func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartL
 
 	var out []formats.Exception
 	var t tally
-	left := [2]*Txns{{Side: Ledger, Spans: whole.Ledger.Spans}, {Side: Bank, Spans: whole.Bank.Spans}}
+	if left == nil {
+		left = &leftInMemory{parts: make([][2]*Txns, nparts), ledger: whole.Ledger.Spans, bank: whole.Bank.Spans}
+	}
+	leftRows := make([][]int32, nparts)
 	waiting := &Txns{Side: Bank, Spans: whole.Bank.Spans} // bank rows whose rules need the fee base
 	var needs []bool
 	for k := range nparts {
@@ -84,7 +134,12 @@ func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartL
 		}
 		r.reportPairs(m)
 		r.reportDuplicates(m)
-		t.part(r, m, &left)
+		t.part(r, m)
+		for _, side := range []Side{Ledger, Bank} {
+			if err := keepLeft(ctx, left, r.side(side), m.out(side), leftRows); err != nil {
+				return fail(fmt.Errorf("part %d: %w", k, err))
+			}
+		}
 		pm, err := r.bankMoves(ctx)
 		if err != nil {
 			return fail(err)
@@ -112,17 +167,24 @@ func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartL
 	}
 	out = append(out, r.out...)
 
-	// What no part decided, in the whole table's order: the order
-	// matching without reference breaks its last ties in.
-	r = on(left[Ledger].sortedByOrig(), left[Bank].sortedByOrig())
-	m := newMatching(r.p)
-	if err := r.matchWithoutReference(ctx, m); err != nil {
-		return fail(fmt.Errorf("match without reference: %w", err))
+	// What no part decided, leftover part by leftover part, each in the
+	// whole table's order: the order matching without reference breaks
+	// its last ties in.
+	for k := range nparts {
+		l, b, err := left.Left(ctx, k)
+		if err != nil {
+			return fail(fmt.Errorf("leftover part %d: %w", k, err))
+		}
+		r = on(l.sortedByOrig(), b.sortedByOrig())
+		m := newMatching(r.p)
+		if err := r.matchWithoutReference(ctx, m); err != nil {
+			return fail(fmt.Errorf("match without reference: %w", err))
+		}
+		r.reportPairs(m)
+		r.reportMissing(m)
+		t.addRest(r, m)
+		out = append(out, r.out...)
 	}
-	r.reportPairs(m)
-	r.reportMissing(m)
-	t.rest(r, m)
-	out = append(out, r.out...)
 
 	w := base
 	w.dayr = newDayer(opt.Location)
@@ -138,12 +200,36 @@ func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartL
 	return &Result{Exceptions: out, Stats: st}, nil
 }
 
+// keepLeft hands the rows of t that matching by reference left
+// undecided (out) to left, by leftover part; rows is scratch, a slice
+// per part.
+func keepLeft(ctx context.Context, left LeftRows, t *Txns, out []outcome, rows [][]int32) error {
+	for k := range rows {
+		rows[k] = rows[k][:0]
+	}
+	for i := range t.N {
+		if out[i] == outNone {
+			k := leftPartOf(t, i, len(rows))
+			rows[k] = append(rows[k], int32(i))
+		}
+	}
+	for k, rs := range rows {
+		if len(rs) > 0 {
+			if err := left.Keep(ctx, k, t, rs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // tally is the conservation check of a platform reconciled in parts: what
 // each part decided and left, then what became of what they left.
 type tally struct {
 	st           Stats
 	byRef, unref int64
 	left         Input // rows and amounts the parts left undecided, by side
+	rest         Stats // what became of them
 	errs         []error
 }
 
@@ -151,9 +237,8 @@ func (t *tally) fail(format string, args ...any) {
 	t.errs = append(t.errs, conservationError(format, args...))
 }
 
-// part counts a part's rows (matching by reference decided or left them)
-// and appends the undecided ones to left.
-func (t *tally) part(r *run, m *matching, left *[2]*Txns) {
+// part counts a part's rows (matching by reference decided or left them).
+func (t *tally) part(r *run, m *matching) {
 	byRef, unref := r.conservePairs(m, t.fail)
 	t.byRef += byRef
 	t.unref += unref
@@ -168,7 +253,6 @@ func (t *tally) part(r *run, m *matching, left *[2]*Txns) {
 			case outNone:
 				t.left.Rows[side]++
 				t.left.Amount[side].Add(tx.Amount[i])
-				left[side].AppendRow(tx, i)
 			default:
 				t.fail("%s row %s: %s after matching by reference", side, r.where(tx, i), outcomeNames[o])
 			}
@@ -176,19 +260,14 @@ func (t *tally) part(r *run, m *matching, left *[2]*Txns) {
 	}
 }
 
-// rest counts the rows the parts left, once decided: they must be the
-// rows the parts left, every one decided.
-func (t *tally) rest(r *run, m *matching) {
+// addRest counts the rows of a leftover part, once decided: together,
+// they must be the rows the parts left (check), every one decided.
+func (t *tally) addRest(r *run, m *matching) {
 	byRef, unref := r.conservePairs(m, t.fail)
 	t.byRef += byRef
 	t.unref += unref
-	var st Stats
 	for _, side := range []Side{Ledger, Bank} {
-		r.conserveSide(side, m, t.left, &st, t.fail)
-		for o := range numOutcomes {
-			t.st.Outcomes[side][o] += st.Outcomes[side][o]
-			t.st.Amounts[side][o].AddSum(st.Amounts[side][o])
-		}
+		r.countSide(side, m, &t.rest, t.fail)
 	}
 }
 
@@ -196,6 +275,11 @@ func (t *tally) rest(r *run, m *matching) {
 // and returns the platform's Stats.
 func (t *tally) check(out []formats.Exception, in Input, scale int) (Stats, error) {
 	for _, side := range []Side{Ledger, Bank} {
+		checkTotals(side, t.rest.Rows[side], &t.rest, t.left, scale, t.fail)
+		for o := range numOutcomes {
+			t.st.Outcomes[side][o] += t.rest.Outcomes[side][o]
+			t.st.Amounts[side][o].AddSum(t.rest.Amounts[side][o])
+		}
 		checkTotals(side, t.st.Rows[side], &t.st, in, scale, t.fail)
 	}
 	t.errs = append(t.errs, checkOutcomes(out, &t.st, t.byRef, t.unref)...)

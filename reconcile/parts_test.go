@@ -150,7 +150,7 @@ func TestReconcileParts(t *testing.T) {
 		for _, n := range []int{1, 2, 3, 7} {
 			var fees FeeKeys
 			fees.Add(&p.Bank)
-			got, err := ReconcileParts(ctx, p, n, splitParts(p, n), fees, in, opt)
+			got, err := ReconcileParts(ctx, p, n, splitParts(p, n), nil, fees, in, opt)
 			if err != nil {
 				t.Fatalf("seed %d, %d parts: %v", seed, n, err)
 			}

@@ -16,7 +16,8 @@
 // (recon over DuckDB) for scripts.
 //
 // With -scale (`make bench-scale`) it runs recon alone on stores of each
-// size, the same number of platforms each, and checks that time grows no
+// size, the same number of platforms each, the sizes taking turns run
+// after run, and checks that time grows no
 // faster than linearly (within 20%) from one size to the next and that
 // every run's peak RSS stays under -memory-limit-mib; it prints, last but
 // for the error when the check fails,

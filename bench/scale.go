@@ -59,8 +59,9 @@ func scaleMain(ctx context.Context, o scaleOptions) error {
 		bytes int64   // the store's inputs
 		m     measure // median wall, peak RSS
 	}
-	var res []result
-	for _, rows := range sizes {
+	res := make([]result, len(sizes))
+	roots := make([]string, len(sizes))
+	for k, rows := range sizes {
 		root, err := storeRoot(o.cache, rows, o.platforms)
 		if err != nil {
 			return err
@@ -72,16 +73,25 @@ func scaleMain(ctx context.Context, o scaleOptions) error {
 		if err != nil {
 			return err
 		}
-		var ms []measure
-		for i := range o.runs {
-			m, err := measureCmd(ctx, o.recon, reconArgs(root, o.threads, extra)...)
+		roots[k], res[k] = root, result{rows: rows, bytes: size}
+	}
+	// The sizes take turns, run after run, as recon and DuckDB do in the
+	// comparison: a machine whose speed drifts over the minutes (a shared
+	// host's) then weighs on every size alike, not on the size it ran
+	// during.
+	ms := make([][]measure, len(sizes))
+	for i := range o.runs {
+		for k, rows := range sizes {
+			m, err := measureCmd(ctx, o.recon, reconArgs(roots[k], o.threads, extra)...)
 			if err != nil {
 				return fmt.Errorf("recon run at %d rows: %w", rows, err)
 			}
-			ms = append(ms, m)
+			ms[k] = append(ms[k], m)
 			fmt.Printf("rows %d run %d recon %7.2f s %6d MiB\n", rows, i+1, m.wall.Seconds(), m.rssKiB/1024)
 		}
-		res = append(res, result{rows: rows, bytes: size, m: measure{wall: median(ms).wall, rssKiB: maxRSS(ms)}})
+	}
+	for k := range res {
+		res[k].m = measure{wall: median(ms[k]).wall, rssKiB: maxRSS(ms[k])}
 	}
 
 	fmt.Printf("\n%12s %10s %10s %14s %16s %10s %17s\n", "rows a side", "median", "peak RSS", "s per 1M rows", "time/rows growth", "inputs", "time/bytes growth")

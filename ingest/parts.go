@@ -11,7 +11,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/recon-dev/recon/formats"
-
 	"github.com/recon-dev/recon/reconcile"
 	"github.com/recon-dev/recon/spill"
 )

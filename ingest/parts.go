@@ -40,12 +40,15 @@ type Parted struct {
 	left      [][2]*spill.Writer
 	leftFiles [][2]*spill.File
 	dir       string
-	batchRows int
 }
 
 // writerBatches is how many full spill batches (about 5 MiB each) a
 // platform's part writers hold at most together, at up to 512 parts.
 const writerBatches = 16
+
+// leftBatchRows is the batch of the leftover parts' writers (Keep): few
+// rows on a normal day, in 2K writers open at once.
+const leftBatchRows = 1 << 12
 
 // partSink takes one side's transaction batches to its part files.
 type partSink struct {
@@ -128,7 +131,6 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 	// writes smaller batches, so that its 2K writers hold no more than
 	// writerBatches full ones.
 	batchRows := min(max(spill.RowsPerBatchMax*writerBatches/(2*parts), 1<<12), spill.RowsPerBatchMax)
-	pt.batchRows = batchRows
 	for _, side := range []reconcile.Side{reconcile.Ledger, reconcile.Bank} {
 		s := &partSink{parts: parts, writers: make([]*spill.Writer, parts), rows: make([][]int32, parts)}
 		if side == reconcile.Bank {
@@ -271,7 +273,7 @@ func (pt *Parted) Keep(ctx context.Context, k int, t *reconcile.Txns, rows []int
 	w := pt.left[k][t.Side]
 	if w == nil {
 		var err error
-		if w, err = spill.CreateBatched(ctx, pt.dir, t.Side, pt.batchRows); err != nil {
+		if w, err = spill.CreateBatched(ctx, pt.dir, t.Side, leftBatchRows); err != nil {
 			return fmt.Errorf("ingest: platform %s: %w", pt.Platform.ID, err)
 		}
 		pt.left[k][t.Side] = w

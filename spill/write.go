@@ -63,7 +63,7 @@ func CreateBatched(ctx context.Context, dir string, side reconcile.Side, rows in
 	w.buf = bufio.NewWriterSize(f, writeBufferBytes)
 	w.sum.w = w.buf
 	w.ipc = ipc.NewWriter(&w.sum, ipc.WithSchema(schemas[side]))
-	w.b.init(side)
+	w.b.init(side, rows)
 	w.cols = make([]arrow.Array, len(schemas[side].Fields()))
 	return w, nil
 }
@@ -255,8 +255,7 @@ type batch struct {
 	id, ref                      strCol
 }
 
-func (b *batch) init(side reconcile.Side) {
-	const n = RowsPerBatchMax
+func (b *batch) init(side reconcile.Side, n int) {
 	b.orig, b.amount, b.fee, b.bookedAt = make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
 	b.payer, b.payee, b.currency, b.loan = make([]uint32, 0, n), make([]uint32, 0, n), make([]uint32, 0, n), make([]uint32, 0, n)
 	b.kind, b.status = make([]uint8, 0, n), make([]uint8, 0, n)

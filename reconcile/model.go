@@ -366,6 +366,17 @@ func (t *Txns) truncate(n int) {
 	}
 }
 
+// idCols returns t's columns of name ids over rows from on: what an
+// Adoption translates.
+func (t *Txns) idCols(from int) [][]uint32 {
+	n := t.N
+	cols := [][]uint32{t.Payer[from:n], t.Payee[from:n], t.Currency[from:n], t.Loan[from:n]}
+	if t.Side == Bank {
+		cols = append(cols, t.Bank[from:n])
+	}
+	return cols
+}
+
 // ClearRows empties t of its rows and spans, keeping its memory.
 func (t *Txns) ClearRows() {
 	t.truncate(0)
@@ -519,9 +530,8 @@ type Adoption struct {
 // once it has returned, more ledger rows: Finish translates those).
 func (a *Adoption) TakeLedger(p *Platform, view formats.Strings, ledger *Txns) {
 	a.takeNames(p, view)
-	n := ledger.N
-	translate(a.ids, ledger.Payer[:n], ledger.Payee[:n], ledger.Currency[:n], ledger.Loan[:n])
-	a.ledgerRows = n
+	translate(a.ids, ledger.idCols(0)...)
+	a.ledgerRows = ledger.N
 }
 
 // takeNames interns the names of view past those taken before. Most are
@@ -555,10 +565,10 @@ func (a *Adoption) Finish(p *Platform, src *Platform) {
 		cols = append(cols, idCols...)
 		return true
 	}
-	if t, r := &src.Ledger, a.ledgerRows; take("ledger transactions", p.Ledger.N, t.N, t.Spans, t.Payer[r:], t.Payee[r:], t.Currency[r:], t.Loan[r:]) {
+	if t := &src.Ledger; take("ledger transactions", p.Ledger.N, t.N, t.Spans, t.idCols(a.ledgerRows)...) {
 		p.Ledger = *t
 	}
-	if t := &src.Bank; take("custody transactions", p.Bank.N, t.N, t.Spans, t.Bank, t.Payer, t.Payee, t.Currency, t.Loan) {
+	if t := &src.Bank; take("custody transactions", p.Bank.N, t.N, t.Spans, t.idCols(0)...) {
 		p.Bank = *t
 	}
 	if c := &src.CBal; take("custody balances", p.CBal.N, c.N, c.Spans, c.Bank, c.Account, c.Currency) {
@@ -581,12 +591,7 @@ func (a *Adoption) Finish(p *Platform, src *Platform) {
 // Translate maps the ids of t, rows of src's that Finish did not see
 // (read back from disk, say), to p's: t's rows as if adopted with the rest.
 func (a *Adoption) Translate(t *Txns) {
-	n := t.N
-	cols := [][]uint32{t.Payer[:n], t.Payee[:n], t.Currency[:n], t.Loan[:n]}
-	if t.Side == Bank {
-		cols = append(cols, t.Bank[:n])
-	}
-	translate(a.ids, cols...)
+	translate(a.ids, t.idCols(0)...)
 }
 
 // translate maps every id of cols through ids, the columns at once.

@@ -159,7 +159,8 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				// machine to itself: when two like it do not fit the budget, or
 				// in the run's last round, where a worker that finishes first
 				// has nothing left to take (the last two platforms of a 10M run
-				// then end within ~20 ms of each other, not ~150 ms).
+				// then end within ~20 ms of each other, not ~150 ms). A platform
+				// in parts, larger than the budget, always may.
 				split := workers > 1 && (memoryBytes > 0 && estimate > memoryBytes/2 || len(next) < workers)
 				start := time.Now()
 				var loaded *ingest.Loaded
@@ -169,7 +170,7 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				if parts > 0 {
 					log.Info("platform larger than the memory limit: reconciled in parts, spilled to disk",
 						"platform", id, "parts", parts, "estimate_bytes", estimate, "memory_limit_bytes", memoryBytes)
-					loaded, res, loadTime, err = reconcileInParts(gctx, loader, id, parts, workers > 1, &spillDir, ropt)
+					loaded, res, loadTime, err = reconcileInParts(gctx, loader, id, parts, split, &spillDir, ropt)
 				} else {
 					loaded, err = loader.Load(gctx, id, split)
 					if err == nil {

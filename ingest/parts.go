@@ -21,7 +21,6 @@ import (
 // files on local disk. Close removes the files.
 type Parted struct {
 	Loaded
-	Parts int
 	// Fees are the fee cap's keys of the accepted bank transactions,
 	// taken as they went to disk.
 	Fees  reconcile.FeeKeys
@@ -109,7 +108,7 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: p, rows: map[string]int64{}, batches: ld.batches}
 	}
 	l := newLoader()
-	pt = &Parted{Parts: parts, files: make([][2]*spill.File, parts), dir: dir,
+	pt = &Parted{files: make([][2]*spill.File, parts), dir: dir,
 		left: make([][2]*spill.Writer, parts), leftFiles: make([][2]*spill.File, parts)}
 	var sinks [2]*partSink
 	defer func() {

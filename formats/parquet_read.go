@@ -150,22 +150,41 @@ func openParquet(key string, r io.ReaderAt, size int64) (*parquet.File, *cachedR
 
 // reserve sizes the batch's columns for a row group of n rows, so that
 // decoding never grows them (string arenas from the chunks' decompressed
-// sizes, an upper bound).
+// sizes, an upper bound). A string column whose chunk is dictionary
+// encoded comes out in dictionary form, indexes into the decoded
+// dictionary: it gets room for the indexes, not for the values, which a
+// writer's fallback to plain pages (rare) grows as it goes. At 1M rows a
+// row group, the values' room would be some 30 MB a transactions table
+// that nothing writes, held as long as the batch.
 func (b *Batch) reserve(cols []*pqCol, n int, chunks []format.ColumnChunk) {
 	for _, c := range cols {
 		out := &b.Cols[c.idx]
+		meta := &chunks[c.leaf.Index()].MetaData
 		switch {
 		case c.col.Discard:
 		case isStringType(c.col.Type) && c.col.Type != Enum:
+			if !out.Installed && dictionaryEncoded(meta) {
+				out.Idx = hugepage.Grow(out.Idx, n)
+				break
+			}
 			out.Str.Offsets = hugepage.Grow(out.Str.Offsets, n+1)
-			out.Idx = hugepage.Grow(out.Idx, n)
-			if size := chunks[c.leaf.Index()].MetaData.TotalUncompressedSize; size > 0 && size < 1<<31 {
+			if size := meta.TotalUncompressedSize; size > 0 && size < 1<<31 {
 				out.Str.Bytes = hugepage.Grow(out.Str.Bytes, int(size))
 			}
 		default:
 			out.Int = hugepage.Grow(out.Int, n)
 		}
 	}
+}
+
+// dictionaryEncoded reports whether a column chunk's values are dictionary
+// encoded, as its metadata says: it has a dictionary page, or lists the
+// encoding of indexes into one. (Writers of Parquet 1.0 name that encoding
+// PLAIN_DICTIONARY, deprecated since.)
+func dictionaryEncoded(meta *format.ColumnMetaData) bool {
+	return meta.DictionaryPageOffset > 0 || slices.ContainsFunc(meta.Encoding, func(e format.Encoding) bool {
+		return e == format.RLEDictionary || e == 2 // PLAIN_DICTIONARY
+	})
 }
 
 // reserveObject sizes the installed string columns (the caller's own

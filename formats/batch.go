@@ -156,6 +156,43 @@ func NewBatch(s *Schema) *Batch {
 	return &Batch{Schema: s, Cols: make([]Col, len(s.Columns))}
 }
 
+// retarget makes an empty batch one of schema s, its columns' buffers
+// handed to s's columns in order, each kind to its kind: a reader of
+// several tables in turn (a platform's transactions, then its balances)
+// decodes them all into one batch's memory, not one batch's a table. The
+// buffers go to the same columns each time the same tables come in the
+// same order, and so keep the sizes those columns grew them to.
+func (b *Batch) retarget(s *Schema) {
+	var strs []Strings
+	var ints [][]int64
+	var idxs [][]int32
+	for _, c := range b.Cols {
+		if cap(c.Str.Offsets) > 0 || cap(c.Str.Bytes) > 0 {
+			strs = append(strs, c.Str)
+		}
+		if cap(c.Int) > 0 {
+			ints = append(ints, c.Int)
+		}
+		if cap(c.Idx) > 0 {
+			idxs = append(idxs, c.Idx)
+		}
+	}
+	b.Schema, b.Cols = s, make([]Col, len(s.Columns))
+	for i, col := range s.Columns {
+		c := &b.Cols[i]
+		if isStringType(col.Type) && col.Type != Enum {
+			if len(strs) > 0 {
+				c.Str, strs = strs[0], strs[1:]
+			}
+			if len(idxs) > 0 {
+				c.Idx, idxs = idxs[0], idxs[1:]
+			}
+		} else if len(ints) > 0 {
+			c.Int, ints = ints[0], ints[1:]
+		}
+	}
+}
+
 func (b *Batch) reset() {
 	b.Len = 0
 	for i := range b.Cols {

@@ -16,9 +16,10 @@ type ReadOptions struct {
 	Scale  int    // amount_scale: decimal places money is held at
 	Limits Limits // see DefaultLimits
 	Debug  bool   // add stack traces to errors from reader panics
-	// Batch, when set and of the table's schema, is reused for the
-	// object's rows instead of a new one: a caller reading many objects
-	// keeps its column buffers. Not safe for two reads at once.
+	// Batch, when set, is reused for the object's rows instead of a new
+	// one: a caller reading many objects keeps its column buffers, from
+	// one table to another too (see Batch.retarget). Not safe for two
+	// reads at once.
 	Batch *Batch
 	// Prepare, when set, is called for each batch before its rows are
 	// decoded (Len, FirstRow, RowGroup and ObjectRows set). It may install
@@ -30,11 +31,14 @@ type ReadOptions struct {
 }
 
 func (o ReadOptions) batch(s *Schema) *Batch {
-	if o.Batch != nil && o.Batch.Schema == s {
-		o.Batch.reset()
-		return o.Batch
+	if o.Batch == nil {
+		return NewBatch(s)
 	}
-	return NewBatch(s)
+	o.Batch.reset()
+	if o.Batch.Schema != s {
+		o.Batch.retarget(s)
+	}
+	return o.Batch
 }
 
 // Format is an input file format.

@@ -187,10 +187,11 @@ type Loader struct {
 	// sideNames is the last side platform's names, whose table the next
 	// Load's side reuses (Dict.Reuse).
 	sideNames *reconcile.Dict
-	// Decoding batches, one per table, kept from platform to platform.
-	// The map is filled once: the two sides of a split load read it at
-	// once, each its own tables' batches.
-	batches map[formats.Table]*formats.Batch
+	// Decoding batches kept from platform to platform, one for each half
+	// of a platform's tables (inFirstHalf): the two halves of a split load
+	// decode at once, each into its own; a load that does not split reads
+	// both halves into the first.
+	batches [2]*formats.Batch
 }
 
 // Recycle hands back a platform that is reconciled and no longer read:
@@ -219,11 +220,10 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	batches := map[formats.Table]*formats.Batch{}
-	for _, t := range formats.Tables() {
-		batches[t] = formats.NewBatch(formats.SchemaOf(t))
-	}
-	return &Loader{objs: objs, plan: plan, opt: opt, batches: batches}
+	return &Loader{objs: objs, plan: plan, opt: opt, batches: [2]*formats.Batch{
+		formats.NewBatch(formats.SchemaOf(formats.CustodyTransactions)),
+		formats.NewBatch(formats.SchemaOf(formats.LedgerTransactions)),
+	}}
 }
 
 // Load decodes one platform's objects. Bad objects are rejected (see
@@ -243,13 +243,13 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 // first half's names take the first ids, the second's follow in order of
 // appearance.
 func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, error) {
-	newLoader := func() *loader {
-		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batches: ld.batches}
+	newLoader := func(b *formats.Batch) *loader {
+		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batch: b}
 	}
-	l := newLoader()
+	l := newLoader(ld.batches[0])
 	side := l
 	if split {
-		side = newLoader()
+		side = newLoader(ld.batches[1])
 	}
 	if sp := ld.spare; sp != nil {
 		ld.spare = nil
@@ -342,7 +342,7 @@ type loader struct {
 	objects []Object
 	rejects []Rejection
 	rows    map[string]int64
-	batches map[formats.Table]*formats.Batch // one reusable batch per table
+	batch   *formats.Batch // reused for every object it reads
 	// drain, when set, takes each transaction batch's rows away once
 	// appended (a platform loaded in parts: LoadParts).
 	drain func(t *reconcile.Txns, obj int, first bool) error
@@ -379,8 +379,7 @@ func (l *loader) load(ctx context.Context, f found) error {
 	defer obj.Close()
 	size := obj.SizeBytes()
 	mark := l.p.Mark()
-	b := l.batches[f.loc.Table]
-	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: b}, l.drain)
+	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: l.batch}, l.drain)
 	sum, herr := hash()
 	if herr != nil {
 		return fmt.Errorf("ingest: read %s: %w", key, herr)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -215,5 +216,58 @@ func TestArrowRoundTrip(t *testing.T) {
 	if !equal(b.Cols[LTAmount].Int, []int64{12340, 5}) || !equal(b.Cols[LTBookedAt].Int, []int64{1_700_000_000_000_000, 1_700_000_000_001_000}) ||
 		!equal(b.Cols[LTStatus].Int, []int64{0, 2}) || b.Cols[LTTxnID].Str.String(1) != "t2" {
 		t.Fatalf("arrow values: %+v", b.Cols)
+	}
+}
+
+// TestOneBatchAcrossTables reads a custody transactions file, a ledger
+// balances file (no more rows) and the transactions again through one
+// batch: each read gives what a fresh batch gives, and the second read of
+// the transactions decodes its first int column into the memory the
+// first read grew, which the balances' first int column used between.
+func TestOneBatchAcrossTables(t *testing.T) {
+	var txns, bals bytes.Buffer
+	if err := WriteTable(&txns, CustodyTransactions, 2, "test", sampleCustody()); err != nil {
+		t.Fatal(err)
+	}
+	balRows := []LedgerBalanceRow{
+		{PlatformID: "P1", AccountID: "inv-1", AsOf: 20_000, Closing: 500, Currency: "CNY"},
+		{PlatformID: "P1", AccountID: "bor-1", AsOf: 20_000, Closing: -7, Currency: "USD"},
+	}
+	if err := WriteTable(&bals, LedgerBalances, 2, "test", balRows); err != nil {
+		t.Fatal(err)
+	}
+	shared := NewBatch(SchemaOf(CustodyTransactions))
+	read := func(data []byte, tbl Table, b *Batch) *Batch {
+		t.Helper()
+		var got *Batch
+		err := Read(context.Background(), "x.parquet", bytes.NewReader(data), int64(len(data)), SchemaOf(tbl),
+			ReadOptions{Scale: 2, Limits: DefaultLimits(), Batch: b}, func(b *Batch) error {
+				if got == nil {
+					got = NewBatch(b.Schema)
+				}
+				appendBatch(got, b)
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	wantTxns, wantBals := read(txns.Bytes(), CustodyTransactions, nil), read(bals.Bytes(), LedgerBalances, nil)
+	if got := read(txns.Bytes(), CustodyTransactions, shared); !reflect.DeepEqual(got, wantTxns) {
+		t.Fatalf("transactions through the shared batch: %+v, want %+v", got, wantTxns)
+	}
+	amounts := &shared.Cols[CTAmount].Int[:1][0]
+	if got := read(bals.Bytes(), LedgerBalances, shared); !reflect.DeepEqual(got, wantBals) {
+		t.Fatalf("balances through the shared batch: %+v, want %+v", got, wantBals)
+	}
+	if shared.Schema != SchemaOf(LedgerBalances) || len(shared.Cols) != len(SchemaOf(LedgerBalances).Columns) {
+		t.Fatalf("batch of %v with %d columns after reading balances", shared.Schema.Table, len(shared.Cols))
+	}
+	if got := read(txns.Bytes(), CustodyTransactions, shared); !reflect.DeepEqual(got, wantTxns) {
+		t.Fatalf("transactions again: %+v, want %+v", got, wantTxns)
+	}
+	if &shared.Cols[CTAmount].Int[:1][0] != amounts {
+		t.Error("the transactions' amounts were decoded into new memory, not the batch's")
 	}
 }

@@ -27,7 +27,6 @@ import (
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 	"github.com/pierrec/lz4/v4"
-	"github.com/recon-dev/recon/hugepage"
 )
 
 const (
@@ -265,7 +264,7 @@ func (c *cachedReader) loadChunk(cm *format.ColumnMetaData, size int64) ([]byte,
 	}
 	buf := c.regions[1].data
 	if int64(cap(buf)) < n {
-		buf = hugepage.Make[[]byte](int(n), int(n))
+		buf = make([]byte, int(n))
 	}
 	buf = buf[:n]
 	c.regions[1] = region{} // not served while it is being filled

@@ -12,7 +12,6 @@ import (
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
-	"github.com/recon-dev/recon/hugepage"
 )
 
 // readParquet decodes a Parquet object into batches, one per row group.
@@ -164,15 +163,15 @@ func (b *Batch) reserve(cols []*pqCol, n int, chunks []format.ColumnChunk) {
 		case c.col.Discard:
 		case isStringType(c.col.Type) && c.col.Type != Enum:
 			if !out.Installed && dictionaryEncoded(meta) {
-				out.Idx = hugepage.Grow(out.Idx, n)
+				out.Idx = slices.Grow(out.Idx, n)
 				break
 			}
-			out.Str.Offsets = hugepage.Grow(out.Str.Offsets, n+1)
+			out.Str.Offsets = slices.Grow(out.Str.Offsets, n+1)
 			if size := meta.TotalUncompressedSize; size > 0 && size < 1<<31 {
-				out.Str.Bytes = hugepage.Grow(out.Str.Bytes, int(size))
+				out.Str.Bytes = slices.Grow(out.Str.Bytes, int(size))
 			}
 		default:
-			out.Int = hugepage.Grow(out.Int, n)
+			out.Int = slices.Grow(out.Int, n)
 		}
 	}
 }
@@ -215,7 +214,7 @@ func (b *Batch) reserveObject(cols []*pqCol, groups []format.RowGroup, size int6
 		if cap(out.Str.Bytes)-len(out.Str.Bytes) < int(total) {
 			// With room to spare: the consumer's next object may be a
 			// little larger (see reconcile's Platform.Recycle).
-			out.Str.Bytes = hugepage.Grow(out.Str.Bytes, int(total+total/64))
+			out.Str.Bytes = slices.Grow(out.Str.Bytes, int(total+total/64))
 		}
 	}
 }
@@ -663,11 +662,11 @@ func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 }
 
 // extend lengthens s by n elements, growing it as the batch's columns
-// grow (hugepage.Grow) if it must, and returns it with the new elements,
+// grow (slices.Grow) if it must, and returns it with the new elements,
 // to be filled in place.
 func extend[S ~[]E, E any](s S, n int) (S, S) {
 	start := len(s)
-	s = hugepage.Grow(s, n)[:start+n]
+	s = slices.Grow(s, n)[:start+n]
 	return s, s[start:]
 }
 

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/recon-dev/recon/formats"
-	"github.com/recon-dev/recon/hugepage"
 	"github.com/recon-dev/recon/money"
 )
 
@@ -136,7 +135,7 @@ func (r *run) countSide(side Side, m *matching, st *Stats, fail func(string, ...
 // were matched and that no bank row is in two pairs, and counts the pairs
 // matched by reference and without.
 func (r *run) conservePairs(m *matching, fail func(string, ...any)) (byRef, unref int64) {
-	bankPaired := hugepage.Make[[]bool](r.p.Bank.N, r.p.Bank.N)
+	bankPaired := make([]bool, r.p.Bank.N)
 	for l, b := range m.lMatch {
 		if b < 0 {
 			continue

@@ -9,7 +9,6 @@ import (
 	"unsafe"
 
 	"github.com/recon-dev/recon/formats"
-	"github.com/recon-dev/recon/hugepage"
 )
 
 // outcome is what became of one input transaction.
@@ -40,8 +39,8 @@ type matching struct {
 }
 
 func newMatching(p *Platform) *matching {
-	m := &matching{lOut: hugepage.Make[[]outcome](p.Ledger.N, p.Ledger.N), bOut: hugepage.Make[[]outcome](p.Bank.N, p.Bank.N),
-		lMatch: hugepage.Make[[]int32](p.Ledger.N, p.Ledger.N)}
+	m := &matching{lOut: make([]outcome, p.Ledger.N), bOut: make([]outcome, p.Bank.N),
+		lMatch: make([]int32, p.Ledger.N)}
 	for i := range m.lMatch {
 		m.lMatch[i] = -1
 	}
@@ -146,7 +145,7 @@ func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) ui
 	for p := 1; p <= nparts; p++ {
 		bounds[p] += bounds[p-1]
 	}
-	items := hugepage.Make[[]item](kept, kept)
+	items := make([]item, kept)
 	next := slices.Clone(bounds[:nparts])
 	for i := range n {
 		if skip(i) {

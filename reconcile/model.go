@@ -10,7 +10,6 @@ import (
 	"unsafe"
 
 	"github.com/recon-dev/recon/formats"
-	"github.com/recon-dev/recon/hugepage"
 )
 
 // Side is one of the two sides being reconciled.
@@ -181,7 +180,7 @@ func (d *Dict) grow(bits uint) {
 		panic("reconcile: dictionary table beyond 2^32 slots")
 	}
 	old := d.slots
-	d.slots = hugepage.Make[[]dictSlot](1<<bits, 1<<bits)
+	d.slots = make([]dictSlot, 1<<bits)
 	d.bits = bits
 	mask := uint64(len(d.slots) - 1)
 	for _, e := range old {
@@ -348,7 +347,7 @@ func room[S ~[]E, E any](s S, n int) S {
 	if cap(s)-len(s) >= n {
 		return s
 	}
-	return hugepage.Grow(s, n+n/64)
+	return slices.Grow(s, n+n/64)
 }
 
 func (t *Txns) truncate(n int) {

@@ -127,7 +127,7 @@ func partitionItems(items []item, bits uint) ([]item, []int) {
 // them again. Each key is hashed in both passes rather than its hash kept
 // between them: hashing a key again costs about what reading back a kept
 // hash does, and keeping them took 8 bytes a row (at 12.5M rows a side,
-// 200 MB of the platform's peak).
+// 200 MB a platform that the kernel had to zero afresh each time).
 func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) uint64, bits uint) ([]item, []int) {
 	nparts := 1 << bits
 	bounds := make([]int, nparts+1)

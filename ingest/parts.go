@@ -51,7 +51,6 @@ const leftBatchRows = 1 << 12
 
 // partSink takes one side's transaction batches to its part files.
 type partSink struct {
-	parts   int
 	writers []*spill.Writer // by part
 	next    int64           // rows gone to disk so far: the whole table's numbering
 	rows    [][]int32       // scratch: a batch's rows by part
@@ -69,19 +68,9 @@ func (s *partSink) drain(t *reconcile.Txns, obj int, first bool) error {
 	for i := range t.N {
 		t.Orig = append(t.Orig, s.next+int64(i))
 	}
-	for k := range s.rows {
-		s.rows[k] = s.rows[k][:0]
-	}
-	for i := range t.N {
-		k := reconcile.PartOf(t, i, s.parts)
-		s.rows[k] = append(s.rows[k], int32(i))
-	}
-	for k, rs := range s.rows {
-		if len(rs) > 0 {
-			if err := s.writers[k].Append(t, rs); err != nil {
-				return err
-			}
-		}
+	err := reconcile.ByPart(t, s.rows, nil, reconcile.PartOf, func(k int, rs []int32) error { return s.writers[k].Append(t, rs) })
+	if err != nil {
+		return err
 	}
 	if s.fees != nil {
 		s.fees.Add(t)
@@ -131,7 +120,7 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 	// writerBatches full ones.
 	batchRows := min(max(spill.RowsPerBatchMax*writerBatches/(2*parts), 1<<12), spill.RowsPerBatchMax)
 	for _, side := range []reconcile.Side{reconcile.Ledger, reconcile.Bank} {
-		s := &partSink{parts: parts, writers: make([]*spill.Writer, parts), rows: make([][]int32, parts)}
+		s := &partSink{writers: make([]*spill.Writer, parts), rows: make([][]int32, parts)}
 		if side == reconcile.Bank {
 			s.fees = &pt.Fees
 		}

@@ -204,18 +204,27 @@ func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartL
 // undecided (out) to left, by leftover part; rows is scratch, a slice
 // per part.
 func keepLeft(ctx context.Context, left LeftRows, t *Txns, out []outcome, rows [][]int32) error {
+	return ByPart(t, rows, func(i int) bool { return out[i] == outNone }, leftPartOf,
+		func(k int, rs []int32) error { return left.Keep(ctx, k, t, rs) })
+}
+
+// ByPart hands the rows of t that keep accepts (every row, when keep is
+// nil) to give, part by part, as partOf places them among len(rows)
+// parts, each part's rows in increasing order; parts with no rows are
+// skipped. rows is scratch, a slice per part, emptied first.
+func ByPart(t *Txns, rows [][]int32, keep func(i int) bool, partOf func(t *Txns, i, n int) int, give func(k int, rows []int32) error) error {
 	for k := range rows {
 		rows[k] = rows[k][:0]
 	}
 	for i := range t.N {
-		if out[i] == outNone {
-			k := leftPartOf(t, i, len(rows))
+		if keep == nil || keep(i) {
+			k := partOf(t, i, len(rows))
 			rows[k] = append(rows[k], int32(i))
 		}
 	}
 	for k, rs := range rows {
 		if len(rs) > 0 {
-			if err := left.Keep(ctx, k, t, rs); err != nil {
+			if err := give(k, rs); err != nil {
 				return err
 			}
 		}

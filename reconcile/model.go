@@ -180,7 +180,7 @@ func (d *Dict) grow(bits uint) {
 		panic("reconcile: dictionary table beyond 2^32 slots")
 	}
 	old := d.slots
-	d.slots = make([]dictSlot, 1<<bits)
+	d.slots = makeWritten[dictSlot](1 << bits)
 	d.bits = bits
 	mask := uint64(len(d.slots) - 1)
 	for _, e := range old {
@@ -193,6 +193,27 @@ func (d *Dict) grow(bits uint) {
 		}
 		d.slots[s] = e
 	}
+}
+
+// makeWritten returns make([]T, n) with a zero written into each of its
+// pages, for T holding no pointers. Memory fresh from the system reads as
+// the kernel's one zero page until first written: an array that is read
+// before it is written (a hash table's probes) then takes two faults a
+// page, the second copying the zero page and flushing the other
+// processors' TLBs with an interrupt each. One write a page first makes
+// that one plain fault. (10M store: such faults on the names' tables were
+// 6% of the run's processor time.)
+func makeWritten[T any](n int) []T {
+	s := make([]T, n)
+	if n == 0 {
+		return s
+	}
+	const page = 4096 // or a multiple of it: every page still gets a write
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), uintptr(n)*unsafe.Sizeof(s[0]))
+	for i := 0; i < len(b); i += page {
+		b[i] = 0
+	}
+	return s
 }
 
 // Find returns the id of name if interned.

@@ -1,6 +1,6 @@
 package formats
 
-import "slices"
+import "github.com/recon-dev/recon/internal/mem"
 
 // Strings is a column of byte strings in one arena: value i is
 // Bytes[Offsets[i]:Offsets[i+1]]. The zero value is an empty column. It holds
@@ -54,7 +54,7 @@ func (s *Strings) appendRun(bytes []byte, offsets []uint32, n int) {
 	}
 	first, base := offsets[0], uint32(len(s.Bytes))
 	s.Bytes = append(s.Bytes, bytes[first:offsets[n]]...)
-	s.Offsets = slices.Grow(s.Offsets, n)
+	s.Offsets = mem.Grow(s.Offsets, n)
 	for _, o := range offsets[1 : n+1] {
 		s.Offsets = append(s.Offsets, base+o-first)
 	}

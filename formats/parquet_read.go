@@ -12,6 +12,8 @@ import (
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/recon-dev/recon/internal/mem"
 )
 
 // readParquet decodes a Parquet object into batches, one per row group.
@@ -163,15 +165,15 @@ func (b *Batch) reserve(cols []*pqCol, n int, chunks []format.ColumnChunk) {
 		case c.col.Discard:
 		case isStringType(c.col.Type) && c.col.Type != Enum:
 			if !out.Installed && dictionaryEncoded(meta) {
-				out.Idx = slices.Grow(out.Idx, n)
+				out.Idx = mem.Grow(out.Idx, n)
 				break
 			}
-			out.Str.Offsets = slices.Grow(out.Str.Offsets, n+1)
+			out.Str.Offsets = mem.Grow(out.Str.Offsets, n+1)
 			if size := meta.TotalUncompressedSize; size > 0 && size < 1<<31 {
-				out.Str.Bytes = slices.Grow(out.Str.Bytes, int(size))
+				out.Str.Bytes = mem.Grow(out.Str.Bytes, int(size))
 			}
 		default:
-			out.Int = slices.Grow(out.Int, n)
+			out.Int = mem.Grow(out.Int, n)
 		}
 	}
 }
@@ -214,7 +216,7 @@ func (b *Batch) reserveObject(cols []*pqCol, groups []format.RowGroup, size int6
 		if cap(out.Str.Bytes)-len(out.Str.Bytes) < int(total) {
 			// With room to spare: the consumer's next object may be a
 			// little larger (see reconcile's Platform.Recycle).
-			out.Str.Bytes = slices.Grow(out.Str.Bytes, int(total+total/64))
+			out.Str.Bytes = mem.Grow(out.Str.Bytes, int(total+total/64))
 		}
 	}
 }
@@ -434,9 +436,9 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 	// A dictionary may hold most of a row group's values: the per-entry
 	// state is reused from the last one, and errors (rare) kept apart.
 	cs.dict, cs.pv, cs.allGood = d, pv, false
-	cs.state = slices.Grow(cs.state[:0], pv.n)[:pv.n]
+	cs.state = mem.Grow(cs.state[:0], pv.n)[:pv.n]
 	clear(cs.state)
-	cs.val = slices.Grow(cs.val[:0], pv.n)[:pv.n]
+	cs.val = mem.Grow(cs.val[:0], pv.n)[:pv.n]
 	cs.err = nil
 	if isStringType(c.col.Type) && c.col.Type != Enum && !c.col.Discard && !s.out.Installed && s.out.Str.Len() == 0 && s.out.Dict == nil {
 		// The column is still empty in this batch: hand it out as the
@@ -662,11 +664,11 @@ func (c *pqCol) readDictFast(idx []int32, s *sink, cs *chunkState) bool {
 }
 
 // extend lengthens s by n elements, growing it as the batch's columns
-// grow (slices.Grow) if it must, and returns it with the new elements,
+// grow (mem.Grow) if it must, and returns it with the new elements,
 // to be filled in place.
 func extend[S ~[]E, E any](s S, n int) (S, S) {
 	start := len(s)
-	s = slices.Grow(s, n)[:start+n]
+	s = mem.Grow(s, n)[:start+n]
 	return s, s[start:]
 }
 

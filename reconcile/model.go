@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"sync"
 	"unsafe"
 
 	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/internal/mem"
 )
 
 // Side is one of the two sides being reconciled.
@@ -180,7 +180,7 @@ func (d *Dict) grow(bits uint) {
 		panic("reconcile: dictionary table beyond 2^32 slots")
 	}
 	old := d.slots
-	d.slots = makeWritten[dictSlot](1 << bits)
+	d.slots = mem.MakeWritten[dictSlot](1 << bits)
 	d.bits = bits
 	mask := uint64(len(d.slots) - 1)
 	for _, e := range old {
@@ -193,27 +193,6 @@ func (d *Dict) grow(bits uint) {
 		}
 		d.slots[s] = e
 	}
-}
-
-// makeWritten returns make([]T, n) with a zero written into each of its
-// pages, for T holding no pointers. Memory fresh from the system reads as
-// the kernel's one zero page until first written: an array that is read
-// before it is written (a hash table's probes) then takes two faults a
-// page, the second copying the zero page and flushing the other
-// processors' TLBs with an interrupt each. One write a page first makes
-// that one plain fault. (10M store: such faults on the names' tables were
-// 6% of the run's processor time.)
-func makeWritten[T any](n int) []T {
-	s := make([]T, n)
-	if n == 0 {
-		return s
-	}
-	const page = 4096 // or a multiple of it: every page still gets a write
-	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), uintptr(n)*unsafe.Sizeof(s[0]))
-	for i := 0; i < len(b); i += page {
-		b[i] = 0
-	}
-	return s
 }
 
 // Find returns the id of name if interned.
@@ -267,7 +246,7 @@ func (d *Dict) InternAll(vals *formats.Strings) []uint32 {
 func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	n := vals.Len()
 	ids := make([]uint32, n)
-	d.hashes = slices.Grow(d.hashes[:0], n)[:n]
+	d.hashes = mem.Grow(d.hashes[:0], n)[:n]
 	for k := range n {
 		d.hashes[k] = hashBytes(vals.At(k))
 	}
@@ -368,7 +347,7 @@ func room[S ~[]E, E any](s S, n int) S {
 	if cap(s)-len(s) >= n {
 		return s
 	}
-	return slices.Grow(s, n+n/64)
+	return mem.Grow(s, n+n/64)
 }
 
 func (t *Txns) truncate(n int) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/internal/mem"
 )
 
 // PartOf returns which of n parts row i of t goes to when a platform too
@@ -146,7 +147,7 @@ func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartL
 		}
 		moves.merge(pm)
 		r.daySums(bases, related)
-		needs = slices.Grow(needs[:0], b.N)[:b.N]
+		needs = mem.Grow(needs[:0], b.N)[:b.N]
 		clear(needs)
 		if err := r.checkFlows(ctx, bases, func(i int) bool {
 			needs[i] = r.needsBase(i) // rows apart: the chunks' goroutines write their own

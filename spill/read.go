@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"slices"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -17,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/recon-dev/recon/formats"
+	"github.com/recon-dev/recon/internal/mem"
 	"github.com/recon-dev/recon/reconcile"
 )
 
@@ -148,14 +148,14 @@ func (m txnsMark) restore(t *reconcile.Txns) {
 // grow makes room in t for f's rows.
 func grow(t *reconcile.Txns, f *File) {
 	n := f.Rows
-	t.Orig = slices.Grow(t.Orig, n)
-	t.Payer, t.Payee = slices.Grow(t.Payer, n), slices.Grow(t.Payee, n)
-	t.Currency, t.Loan = slices.Grow(t.Currency, n), slices.Grow(t.Loan, n)
-	t.Amount, t.Fee, t.BookedAt = slices.Grow(t.Amount, n), slices.Grow(t.Fee, n), slices.Grow(t.BookedAt, n)
-	t.Kind, t.Status = slices.Grow(t.Kind, n), slices.Grow(t.Status, n)
+	t.Orig = mem.Grow(t.Orig, n)
+	t.Payer, t.Payee = mem.Grow(t.Payer, n), mem.Grow(t.Payee, n)
+	t.Currency, t.Loan = mem.Grow(t.Currency, n), mem.Grow(t.Loan, n)
+	t.Amount, t.Fee, t.BookedAt = mem.Grow(t.Amount, n), mem.Grow(t.Fee, n), mem.Grow(t.BookedAt, n)
+	t.Kind, t.Status = mem.Grow(t.Kind, n), mem.Grow(t.Status, n)
 	growStrings(&t.ID, n, f.idBytes)
 	if t.Side == reconcile.Bank {
-		t.Bank = slices.Grow(t.Bank, n)
+		t.Bank = mem.Grow(t.Bank, n)
 		growStrings(&t.Ref, n, f.refBytes)
 	}
 }
@@ -164,8 +164,8 @@ func growStrings(s *formats.Strings, n, bytes int) {
 	if len(s.Offsets) == 0 {
 		s.Offsets = append(s.Offsets, 0)
 	}
-	s.Offsets = slices.Grow(s.Offsets, n)
-	s.Bytes = slices.Grow(s.Bytes, bytes)
+	s.Offsets = mem.Grow(s.Offsets, n)
+	s.Bytes = mem.Grow(s.Bytes, bytes)
 }
 
 // appendBatch appends the rows of one record batch to t; left is the

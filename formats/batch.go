@@ -149,6 +149,9 @@ type Batch struct {
 	// ObjectRows is the object's row count as its footer states it (0 when
 	// not known), so that consumers can size their columns once.
 	ObjectRows int64
+	// chunk is the Parquet reader's column chunk buffer, kept for the
+	// next object read into the batch.
+	chunk []byte
 }
 
 // NewBatch returns an empty batch for s.

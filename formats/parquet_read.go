@@ -53,6 +53,10 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 
 	errs := newErrorList(key, opt.Limits.ErrorsPerObject)
 	b := opt.batch(s)
+	// The column chunk buffer goes from object to object with the batch
+	// (parquet-go reads copies of it, never the buffer itself).
+	cr.regions[1].data = b.chunk[:0]
+	defer func() { b.chunk = cr.regions[1].data }()
 	var firstRow int64
 	for rgi, rg := range f.RowGroups() {
 		if err := ctx.Err(); err != nil {

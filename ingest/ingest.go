@@ -457,9 +457,7 @@ func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Loca
 		rows += int64(b.Len)
 		if amountCol >= 0 {
 			in.Rows[side] += int64(b.Len)
-			for _, v := range b.Cols[amountCol].Ints() {
-				in.Amount[side].Add(v)
-			}
+			in.Amount[side].AddAll(b.Cols[amountCol].Ints())
 			if drain != nil {
 				return drain(p.Side(side), objIdx, b.FirstRow == 0)
 			}

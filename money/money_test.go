@@ -128,6 +128,35 @@ func TestSum(t *testing.T) {
 	}
 }
 
+// TestSumAddAll: AddAll adds as Add does, value by value, through
+// carries and signs: against math/big over amounts at both ends of the
+// range and in between.
+func TestSumAddAll(t *testing.T) {
+	vals := []int64{MaxAbsMinor, MaxAbsMinor, -1, 0, -MaxAbsMinor, 1, 7, -MaxAbsMinor, -MaxAbsMinor, -MaxAbsMinor, 12345}
+	for range 40 {
+		vals = append(vals, MaxAbsMinor) // past 2^64: carries into the high word
+	}
+	for range 90 {
+		vals = append(vals, -MaxAbsMinor) // and back below zero
+	}
+	want := new(big.Int)
+	var one, all Sum
+	for i, v := range vals {
+		want.Add(want, big.NewInt(v))
+		one.Add(v)
+		var part Sum
+		part.AddAll(vals[:i+1])
+		if part.Big().Cmp(want) != 0 || one.Big().Cmp(want) != 0 {
+			t.Fatalf("after %d values: AddAll %s, Add %s, want %s", i+1, part.Big(), one.Big(), want)
+		}
+	}
+	all.AddAll(vals[:7])
+	all.AddAll(vals[7:])
+	if all != one {
+		t.Fatalf("AddAll in two calls = %+v, Add = %+v", all, one)
+	}
+}
+
 func TestSumSub(t *testing.T) {
 	var a, b Sum
 	a.Add(5)
@@ -168,4 +197,28 @@ func TestCheckedArithmetic(t *testing.T) {
 			t.Errorf("SubInt64(%d, %d) = %d, %v; want %d, %v", tt.a, tt.b, got, ok, tt.sub, tt.subOK)
 		}
 	}
+}
+
+// BenchmarkSum adds a row group's amounts (1Mi) to a total held in a
+// struct, as the loader does: value by value with Add, and with AddAll.
+func BenchmarkSum(b *testing.B) {
+	vals := make([]int64, 1<<20)
+	for i := range vals {
+		vals[i] = int64(i*7919%100000) - 20000
+	}
+	var totals struct{ amount [2]Sum }
+	b.Run("Add", func(b *testing.B) {
+		b.SetBytes(int64(8 * len(vals)))
+		for b.Loop() {
+			for _, v := range vals {
+				totals.amount[1].Add(v)
+			}
+		}
+	})
+	b.Run("AddAll", func(b *testing.B) {
+		b.SetBytes(int64(8 * len(vals)))
+		for b.Loop() {
+			totals.amount[1].AddAll(vals)
+		}
+	})
 }

@@ -1,6 +1,9 @@
 package money
 
-import "math/big"
+import (
+	"math/big"
+	"math/bits"
+)
 
 // Sum is an exact 128-bit accumulator for totals that may exceed int64 (a
 // hundred million amounts of up to 10^18 each). The zero value is 0.
@@ -12,27 +15,27 @@ type Sum struct {
 // Add adds v.
 func (s *Sum) Add(v int64) {
 	var carry uint64
-	s.lo, carry = addCarry(s.lo, uint64(v))
-	hiAdd := int64(0)
-	if v < 0 {
-		hiAdd = -1
+	s.lo, carry = bits.Add64(s.lo, uint64(v), 0)
+	s.hi += v>>63 + int64(carry) // v>>63: -1 for a negative v, its high word
+}
+
+// AddAll adds every value of vs, in registers: a loop of Add through a
+// pointer writes the sum back to memory value by value.
+func (s *Sum) AddAll(vs []int64) {
+	hi, lo := s.hi, s.lo
+	for _, v := range vs {
+		var carry uint64
+		lo, carry = bits.Add64(lo, uint64(v), 0)
+		hi += v>>63 + int64(carry)
 	}
-	s.hi += hiAdd + int64(carry)
+	s.hi, s.lo = hi, lo
 }
 
 // AddSum adds another Sum.
 func (s *Sum) AddSum(o Sum) {
 	var carry uint64
-	s.lo, carry = addCarry(s.lo, o.lo)
+	s.lo, carry = bits.Add64(s.lo, o.lo, 0)
 	s.hi += o.hi + int64(carry)
-}
-
-func addCarry(a, b uint64) (uint64, uint64) {
-	s := a + b
-	if s < a {
-		return s, 1
-	}
-	return s, 0
 }
 
 // Int64 returns the total when it fits DECIMAL(18), else ok is false.

@@ -117,6 +117,10 @@ func (r *run) conserveSide(side Side, m *matching, in Input, st *Stats, fail fun
 func (r *run) countSide(side Side, m *matching, st *Stats, fail func(string, ...any)) {
 	t, out := r.side(side), m.out(side)
 	st.Rows[side] += int64(t.N)
+	// Counted in locals, added to st at the end: through st, each row's
+	// sum would go to memory and back.
+	var counts [numOutcomes]int64
+	var sums [numOutcomes]money.Sum
 	for i := range t.N {
 		o := out[i]
 		if o == outNone || o >= numOutcomes {
@@ -126,8 +130,12 @@ func (r *run) countSide(side Side, m *matching, st *Stats, fail func(string, ...
 		if o == outIdle && t.Status[i] == formats.StatusSuccess {
 			fail("%s row %s moved money but is neither matched nor reported", side, r.where(t, i))
 		}
-		st.Outcomes[side][o]++
-		st.Amounts[side][o].Add(t.Amount[i])
+		counts[o]++
+		sums[o].Add(t.Amount[i])
+	}
+	for o := range numOutcomes {
+		st.Outcomes[side][o] += counts[o]
+		st.Amounts[side][o].AddSum(sums[o])
 	}
 }
 

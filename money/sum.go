@@ -13,22 +13,22 @@ type Sum struct {
 }
 
 // Add adds v.
-func (s *Sum) Add(v int64) {
-	var carry uint64
-	s.lo, carry = bits.Add64(s.lo, uint64(v), 0)
-	s.hi += v>>63 + int64(carry) // v>>63: -1 for a negative v, its high word
-}
+func (s *Sum) Add(v int64) { s.hi, s.lo = add(s.hi, s.lo, v) }
 
 // AddAll adds every value of vs, in registers: a loop of Add through a
 // pointer writes the sum back to memory value by value.
 func (s *Sum) AddAll(vs []int64) {
 	hi, lo := s.hi, s.lo
 	for _, v := range vs {
-		var carry uint64
-		lo, carry = bits.Add64(lo, uint64(v), 0)
-		hi += v>>63 + int64(carry)
+		hi, lo = add(hi, lo, v)
 	}
 	s.hi, s.lo = hi, lo
+}
+
+// add returns the 128-bit hi:lo plus v.
+func add(hi int64, lo uint64, v int64) (int64, uint64) {
+	lo, carry := bits.Add64(lo, uint64(v), 0)
+	return hi + v>>63 + int64(carry), lo // v>>63: -1 for a negative v, its high word
 }
 
 // AddSum adds another Sum.

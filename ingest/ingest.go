@@ -243,13 +243,10 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 // first half's names take the first ids, the second's follow in order of
 // appearance.
 func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, error) {
-	newLoader := func(b *formats.Batch) *loader {
-		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: reconcile.NewPlatform(id), rows: map[string]int64{}, batch: b}
-	}
-	l := newLoader(ld.batches[0])
+	l := ld.loaderOf(reconcile.NewPlatform(id), 0)
 	side := l
 	if split {
-		side = newLoader(ld.batches[1])
+		side = ld.loaderOf(reconcile.NewPlatform(id), 1)
 	}
 	if sp := ld.spare; sp != nil {
 		ld.spare = nil
@@ -330,6 +327,13 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 	}
 	l.log.Debug("platform loaded", "platform", id, "split", split, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
 	return &Loaded{PlatformInput: PlatformInput{Platform: l.p, Input: l.in}, Objects: l.objects, Rejections: l.rejects, Rows: l.rows}, nil
+}
+
+// loaderOf returns a loader of p's objects that decodes them into the
+// batch of one half of a platform's tables (0: the first, 1: the second;
+// see Loader.batches).
+func (ld *Loader) loaderOf(p *reconcile.Platform, half int) *loader {
+	return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: p, rows: map[string]int64{}, batch: ld.batches[half]}
 }
 
 // loader decodes one platform's objects, one after another.

@@ -91,12 +91,12 @@ func (s *partSink) drain(t *reconcile.Txns, obj int, first bool) error {
 // and Part translates the ledger's rows to. The platform comes out the
 // same either way, names and ids included.
 func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir string, split bool) (pt *Parted, err error) {
-	newLoader := func(b *formats.Batch) *loader {
+	streaming := func() *reconcile.Platform {
 		p := reconcile.NewPlatform(id)
 		p.Streaming = true
-		return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: p, rows: map[string]int64{}, batch: b}
+		return p
 	}
-	l := newLoader(ld.batches[0])
+	l := ld.loaderOf(streaming(), 0)
 	pt = &Parted{files: make([][2]*spill.File, parts), dir: dir,
 		left: make([][2]*spill.Writer, parts), leftFiles: make([][2]*spill.File, parts)}
 	var sinks [2]*partSink
@@ -134,7 +134,7 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 		}
 	}
 	if split {
-		side := newLoader(ld.batches[1])
+		side := ld.loaderOf(streaming(), 1)
 		g, gctx := errgroup.WithContext(ctx)
 		g.Go(func() error { return l.loadParted(gctx, ld.plan.half(id, true), &sinks, pt) })
 		g.Go(func() error { return side.loadParted(gctx, ld.plan.half(id, false), &sinks, pt) })

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -29,11 +30,18 @@ func (r *run) pairException(kind string, l, b int) formats.Exception {
 	}
 }
 
-// reportPairs compares every matched pair field by field.
-func (r *run) reportPairs(m *matching) {
+// reportPairs compares every matched pair field by field, chunks of
+// ledger rows in parallel (emitRows).
+func (r *run) reportPairs(ctx context.Context, m *matching) error {
+	return r.emitRows(ctx, len(m.lMatch), func(cr *run, lo, hi int) { cr.comparePairs(m, lo, hi) })
+}
+
+// comparePairs is reportPairs over the pairs of ledger rows [lo, hi).
+func (r *run) comparePairs(m *matching, lo, hi int) {
 	L, B := &r.p.Ledger, &r.p.Bank
 	window := int64(r.opt.DateWindowDays)
-	for l, b32 := range m.lMatch {
+	for l := lo; l < hi; l++ {
+		b32 := m.lMatch[l]
 		if b32 < 0 {
 			continue
 		}
@@ -137,41 +145,56 @@ func abs64(v int64) int64 {
 
 // reportUnmatched decides the rows neither matching took: duplicates were
 // already marked; a row that moved money is missing at the other side.
-func (r *run) reportUnmatched(m *matching) {
-	r.reportDuplicates(m)
-	r.reportMissing(m)
+func (r *run) reportUnmatched(ctx context.Context, m *matching) error {
+	if err := r.reportDuplicates(ctx, m); err != nil {
+		return err
+	}
+	return r.reportMissing(ctx, m)
 }
 
 // reportDuplicates reports the rows matching by reference marked as
-// duplicates.
-func (r *run) reportDuplicates(m *matching) {
+// duplicates, chunks of rows in parallel (emitRows).
+func (r *run) reportDuplicates(ctx context.Context, m *matching) error {
 	for _, side := range []Side{Ledger, Bank} {
 		t, out := r.side(side), m.out(side)
-		for i := range t.N {
-			if out[i] == outDup {
-				r.emitDuplicate(t, i)
+		err := r.emitRows(ctx, t.N, func(cr *run, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if out[i] == outDup {
+					cr.emitDuplicate(t, i)
+				}
 			}
+		})
+		if err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 // reportMissing decides the rows still undecided: missing at the other
-// side if they moved money, else idle.
-func (r *run) reportMissing(m *matching) {
+// side if they moved money, else idle. Chunks of rows go in parallel
+// (emitRows), each deciding its own rows.
+func (r *run) reportMissing(ctx context.Context, m *matching) error {
 	for _, side := range []Side{Ledger, Bank} {
 		t, out := r.side(side), m.out(side)
-		for i := range t.N {
-			if out[i] != outNone {
-				continue
+		err := r.emitRows(ctx, t.N, func(cr *run, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if out[i] != outNone {
+					continue
+				}
+				if t.Status[i] != formats.StatusSuccess {
+					out[i] = outIdle
+					continue
+				}
+				out[i] = outMissing
+				cr.emitMissing(t, i)
 			}
-			if t.Status[i] != formats.StatusSuccess {
-				out[i] = outIdle
-				continue
-			}
-			out[i] = outMissing
-			r.emitMissing(t, i)
+		})
+		if err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 func (r *run) rowException(kind string, t *Txns, i int) formats.Exception {

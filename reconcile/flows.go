@@ -362,29 +362,20 @@ func (r *run) roleText(id uint32) string {
 // rule that holds allows without a report, which checkFlow would pass
 // over in silence; only the rows only selects, when not nil. It runs over
 // chunks of rows in parallel, each chunk's exceptions in a run of its
-// own, joined in chunk order; the bases of the rows it checks must be
-// whole.
+// own, joined in chunk order (emitRows); the bases of the rows it checks
+// must be whole.
 func (r *run) checkFlows(ctx context.Context, bases *feeBases, only func(i int) bool) error {
 	B := &r.p.Bank
-	chunk := r.rowChunk()
-	outs := make([][]formats.Exception, (B.N+chunk-1)/chunk)
-	err := r.parallelRows(ctx, B.N, func(lo, hi int) {
-		pr := *r // the chunk's own exceptions and day cache
-		pr.out, pr.dayr = nil, newDayer(r.opt.Location)
+	return r.emitRows(ctx, B.N, func(cr *run, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if a := i + prefetchAhead; a < hi { // its registry entries
 				r.reg.prefetch(B.Payer[a], B.Payee[a], B.Loan[a])
 			}
-			if B.Status[i] == formats.StatusSuccess && (only == nil || only(i)) && !pr.allowedSilently(i, bases) {
-				pr.checkFlow(i, bases)
+			if B.Status[i] == formats.StatusSuccess && (only == nil || only(i)) && !cr.allowedSilently(i, bases) {
+				cr.checkFlow(i, bases)
 			}
 		}
-		outs[lo/chunk] = pr.out
 	})
-	for _, out := range outs {
-		r.out = append(r.out, out...)
-	}
-	return err
 }
 
 // allowedSilently reports whether the first rule that holds for row i

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/recon-dev/recon/formats"
 )
 
 // parallelFor runs fn(i) for i in [0, n) on at most workers goroutines.
@@ -52,6 +54,25 @@ func (r *run) parallelRows(ctx context.Context, n int, fn func(lo, hi int)) erro
 		fn(c*chunk, min(n, (c+1)*chunk))
 		return nil
 	})
+}
+
+// emitRows runs fn over rows [0, n) in parallelRows' chunks, each chunk
+// with a run of its own (its exceptions and day cache), and appends the
+// chunks' exceptions to r's in chunk order: the exceptions one fn over all
+// the rows would emit, in the same order, for passes that report rows.
+func (r *run) emitRows(ctx context.Context, n int, fn func(cr *run, lo, hi int)) error {
+	chunk := r.rowChunk()
+	outs := make([][]formats.Exception, (n+chunk-1)/chunk)
+	err := r.parallelRows(ctx, n, func(lo, hi int) {
+		cr := *r
+		cr.out, cr.dayr = nil, newDayer(r.opt.Location)
+		fn(&cr, lo, hi)
+		outs[lo/chunk] = cr.out
+	})
+	for _, out := range outs {
+		r.out = append(r.out, out...)
+	}
+	return err
 }
 
 // rowChunk is the rows of parallelRows' chunks: chunk c starts at row

@@ -133,8 +133,12 @@ func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartL
 		if err := r.matchByReference(ctx, m); err != nil {
 			return fail(fmt.Errorf("part %d: match by reference: %w", k, err))
 		}
-		r.reportPairs(m)
-		r.reportDuplicates(m)
+		if err := r.reportPairs(ctx, m); err != nil {
+			return fail(fmt.Errorf("part %d: compare pairs: %w", k, err))
+		}
+		if err := r.reportDuplicates(ctx, m); err != nil {
+			return fail(fmt.Errorf("part %d: report duplicates: %w", k, err))
+		}
 		t.part(r, m)
 		for _, side := range []Side{Ledger, Bank} {
 			if err := keepLeft(ctx, left, r.side(side), m.out(side), leftRows); err != nil {
@@ -181,8 +185,12 @@ func ReconcileParts(ctx context.Context, whole *Platform, nparts int, load PartL
 		if err := r.matchWithoutReference(ctx, m); err != nil {
 			return fail(fmt.Errorf("match without reference: %w", err))
 		}
-		r.reportPairs(m)
-		r.reportMissing(m)
+		if err := r.reportPairs(ctx, m); err != nil {
+			return fail(fmt.Errorf("leftover part %d: compare pairs: %w", k, err))
+		}
+		if err := r.reportMissing(ctx, m); err != nil {
+			return fail(fmt.Errorf("leftover part %d: report missing rows: %w", k, err))
+		}
 		t.addRest(r, m)
 		out = append(out, r.out...)
 	}

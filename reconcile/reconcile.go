@@ -126,8 +126,12 @@ func Reconcile(ctx context.Context, p *Platform, in Input, opt Options) (*Result
 				return fmt.Errorf("platform %s: match without reference: %w", p.ID, err)
 			}
 			r.injectFaults(m)
-			r.reportPairs(m)
-			r.reportUnmatched(m)
+			if err := r.reportPairs(ctx, m); err != nil {
+				return fmt.Errorf("platform %s: compare pairs: %w", p.ID, err)
+			}
+			if err := r.reportUnmatched(ctx, m); err != nil {
+				return fmt.Errorf("platform %s: report unmatched rows: %w", p.ID, err)
+			}
 			return nil
 		},
 		func(r *run) error {

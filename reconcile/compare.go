@@ -153,44 +153,42 @@ func (r *run) reportUnmatched(ctx context.Context, m *matching) error {
 }
 
 // reportDuplicates reports the rows matching by reference marked as
-// duplicates, chunks of rows in parallel (emitRows).
+// duplicates.
 func (r *run) reportDuplicates(ctx context.Context, m *matching) error {
-	for _, side := range []Side{Ledger, Bank} {
-		t, out := r.side(side), m.out(side)
-		err := r.emitRows(ctx, t.N, func(cr *run, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if out[i] == outDup {
-					cr.emitDuplicate(t, i)
-				}
+	return r.emitSides(ctx, m, func(cr *run, t *Txns, out []outcome, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if out[i] == outDup {
+				cr.emitDuplicate(t, i)
 			}
-		})
-		if err != nil {
-			return err
 		}
-	}
-	return nil
+	})
 }
 
 // reportMissing decides the rows still undecided: missing at the other
-// side if they moved money, else idle. Chunks of rows go in parallel
-// (emitRows), each deciding its own rows.
+// side if they moved money, else idle.
 func (r *run) reportMissing(ctx context.Context, m *matching) error {
+	return r.emitSides(ctx, m, func(cr *run, t *Txns, out []outcome, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if out[i] != outNone {
+				continue
+			}
+			if t.Status[i] != formats.StatusSuccess {
+				out[i] = outIdle
+				continue
+			}
+			out[i] = outMissing
+			cr.emitMissing(t, i)
+		}
+	})
+}
+
+// emitSides runs fn over the ledger's rows, then the bank's, each side's
+// in chunks in parallel (emitRows), with the side's table and outcomes:
+// each chunk decides and reports its own rows.
+func (r *run) emitSides(ctx context.Context, m *matching, fn func(cr *run, t *Txns, out []outcome, lo, hi int)) error {
 	for _, side := range []Side{Ledger, Bank} {
 		t, out := r.side(side), m.out(side)
-		err := r.emitRows(ctx, t.N, func(cr *run, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if out[i] != outNone {
-					continue
-				}
-				if t.Status[i] != formats.StatusSuccess {
-					out[i] = outIdle
-					continue
-				}
-				out[i] = outMissing
-				cr.emitMissing(t, i)
-			}
-		})
-		if err != nil {
+		if err := r.emitRows(ctx, t.N, func(cr *run, lo, hi int) { fn(cr, t, out, lo, hi) }); err != nil {
 			return err
 		}
 	}

@@ -74,7 +74,8 @@ func (s *Strings) Reset() {
 // dictionary-encodes it: then Dict is set, value r is Dict.At(Idx[r]), an
 // Idx of -1 is a null (""), and Str is empty. Consumers then do per-value
 // work (interning, lookups) once per dictionary entry. Use At, or check
-// Dict, to read either form.
+// Dict, to read either form. Like the rest of a batch, Dict is the reader's
+// memory, valid until the callback it is handed to returns.
 type Col struct {
 	Str  Strings
 	Int  []int64
@@ -152,6 +153,17 @@ type Batch struct {
 	// chunk is the Parquet reader's column chunk buffer, kept for the
 	// next object read into the batch.
 	chunk []byte
+	// own is the Parquet reader's memory for the dictionary-encoded
+	// chunks it decodes itself (dictChunk), one per column, kept likewise.
+	own []dictChunk
+}
+
+// ownChunk returns column i's dictChunk.
+func (b *Batch) ownChunk(i int) *dictChunk {
+	if i >= len(b.own) {
+		b.own = append(b.own, make([]dictChunk, i+1-len(b.own))...)
+	}
+	return &b.own[i]
 }
 
 // NewBatch returns an empty batch for s.

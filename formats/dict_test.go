@@ -21,6 +21,14 @@ import (
 // column chunk holds many.
 func arrowParquet(t *testing.T, n int, decimalsAsInt bool) ([]byte, []LedgerTxnRow) {
 	t.Helper()
+	return arrowParquetWith(t, n, parquet.NewWriterProperties(parquet.WithDictionaryDefault(true), parquet.WithDictionaryPageSizeLimit(2048),
+		parquet.WithDataPageSize(512), parquet.WithMaxRowGroupLength(int64(n/2+1)), parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithStoreDecimalAsInteger(decimalsAsInt)))
+}
+
+// arrowParquetWith is arrowParquet with the writer's properties given.
+func arrowParquetWith(t *testing.T, n int, props *parquet.WriterProperties) ([]byte, []LedgerTxnRow) {
+	t.Helper()
 	mem := memory.NewGoAllocator()
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "platform_id", Type: arrow.BinaryTypes.String},
@@ -71,9 +79,6 @@ func arrowParquet(t *testing.T, n int, decimalsAsInt bool) ([]byte, []LedgerTxnR
 	defer rec.Release()
 	tbl := array.NewTableFromRecords(schema, []arrow.RecordBatch{rec})
 	defer tbl.Release()
-	props := parquet.NewWriterProperties(parquet.WithDictionaryDefault(true), parquet.WithDictionaryPageSizeLimit(2048),
-		parquet.WithDataPageSize(512), parquet.WithMaxRowGroupLength(int64(n/2+1)), parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithStoreDecimalAsInteger(decimalsAsInt))
 	var buf bytes.Buffer
 	if err := pqarrow.WriteTable(tbl, &buf, int64(n), props, pqarrow.DefaultWriterProps()); err != nil {
 		t.Fatal(err)

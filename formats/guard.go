@@ -288,6 +288,7 @@ type chunkGuard struct {
 	rows     int64 // rows of the row group
 	limit    int64 // Limits.ColumnChunkBytes; 0: none
 	protocol thrift.CompactProtocol
+	pages    []pageRef // the pages checked, appended to
 }
 
 func (g *chunkGuard) check(chunk []byte) error {
@@ -310,6 +311,7 @@ func (g *chunkGuard) check(chunk []byte) error {
 		}
 		data := chunk[:h.CompressedPageSize]
 		chunk = chunk[h.CompressedPageSize:]
+		g.pages = append(g.pages, pageRef{h: h, data: data})
 		if h.CRC != 0 { // as parquet-go checks it, before anything is decoded
 			if sum := crc32.ChecksumIEEE(data); sum != uint32(h.CRC) {
 				return fmt.Errorf("%w: page %d: CRC %08x, the header says %08x: the page changed after it was written", ErrCorrupt, page, sum, uint32(h.CRC))

@@ -98,15 +98,24 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 			// parquet-go decodes every chunk of a column with the codec of
 			// its first row group's chunk: the guard checks what it will do.
 			guard := chunkGuard{codec: meta.RowGroups[0].Columns[c.leaf.Index()].MetaData.Codec, kind: c.kind,
-				typeLen: c.leaf.Type().Length(), rows: rg.NumRows(), limit: opt.Limits.ColumnChunkBytes}
-			if err := guard.check(data); err != nil {
+				typeLen: c.leaf.Type().Length(), rows: rg.NumRows(), limit: opt.Limits.ColumnChunkBytes, pages: c.pages[:0]}
+			err = guard.check(data)
+			c.pages = guard.pages
+			if err != nil {
 				return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: err}
 			}
 			sk := &sink{col: c.col, out: &b.Cols[c.idx], limits: &opt.Limits}
 			report := func(row int64, err error) bool {
 				return errs.add(rgi, firstRow+row+1, c.col.Name, err)
 			}
-			if err := c.readChunk(ctx, chunks[c.leaf.Index()], sk, report); err != nil {
+			if c.ownsChunk(c.pages) {
+				c.own = b.ownChunk(c.idx)
+				c.own.codec = guard.codec
+				err = c.readDictChunk(ctx, c.pages, sk, report)
+			} else {
+				err = c.readChunk(ctx, chunks[c.leaf.Index()], sk, report)
+			}
+			if err != nil {
 				return &Error{Key: key, RowGroup: rgi, Column: c.col.Name, Err: err}
 			}
 			if errs.full() {
@@ -184,12 +193,9 @@ func (b *Batch) reserve(cols []*pqCol, n int, chunks []format.ColumnChunk) {
 
 // dictionaryEncoded reports whether a column chunk's values are dictionary
 // encoded, as its metadata says: it has a dictionary page, or lists the
-// encoding of indexes into one. (Writers of Parquet 1.0 name that encoding
-// PLAIN_DICTIONARY, deprecated since.)
+// encoding of indexes into one.
 func dictionaryEncoded(meta *format.ColumnMetaData) bool {
-	return meta.DictionaryPageOffset > 0 || slices.ContainsFunc(meta.Encoding, func(e format.Encoding) bool {
-		return e == format.RLEDictionary || e == 2 // PLAIN_DICTIONARY
-	})
+	return meta.DictionaryPageOffset > 0 || slices.ContainsFunc(meta.Encoding, dictIndexes)
 }
 
 // reserveObject sizes the installed string columns (the caller's own
@@ -267,6 +273,10 @@ type pqCol struct {
 	// cs is the state of the chunk being read, kept from one row group to
 	// the next so that its per-entry arrays are not allocated again.
 	cs chunkState
+	// pages are the pages of the chunk being read, as the guard found
+	// them; own is the memory readDictChunk decodes them into, the batch's.
+	pages []pageRef
+	own   *dictChunk
 }
 
 func bindParquet(key string, f *parquet.File, s *Schema, opt ReadOptions) ([]*pqCol, error) {
@@ -402,7 +412,7 @@ func (c *pqCol) readChunk(ctx context.Context, cc parquet.ColumnChunk, s *sink, 
 // chunkState caches the conversion of a column chunk's dictionary: each
 // entry is checked and converted once, however many rows use it.
 type chunkState struct {
-	dict     parquet.Dictionary
+	dict     any           // the dictionary's identity: parquet-go's, or the column's own (readDictChunk)
 	pv       pageValues    // the dictionary's values
 	state    []uint8       // per entry: 0 not yet converted, 1 good, 2 bad
 	val      []int64       // per good entry: enum code or converted number
@@ -427,15 +437,20 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 	if cs.dict == d {
 		return nil
 	}
-	if cs.dictForm {
-		// A second dictionary in one batch: hand out plain strings.
-		s.out.materialize()
-		cs.dictForm, cs.allGood = false, false
-	}
 	src := d.Page().Data()
 	pv, err := newPageValues(c.kind, &src)
 	if err != nil {
 		return err
+	}
+	return cs.setDict(c, d, pv, s)
+}
+
+// setDict switches the state to dictionary d, whose values are pv.
+func (cs *chunkState) setDict(c *pqCol, d any, pv pageValues, s *sink) error {
+	if cs.dictForm {
+		// A second dictionary in one batch: hand out plain strings.
+		s.out.materialize()
+		cs.dictForm, cs.allGood = false, false
 	}
 	// A dictionary may hold most of a row group's values: the per-entry
 	// state is reused from the last one, and errors (rare) kept apart.
@@ -446,10 +461,11 @@ func (cs *chunkState) useDict(c *pqCol, d parquet.Dictionary, s *sink) error {
 	cs.err = nil
 	if isStringType(c.col.Type) && c.col.Type != Enum && !c.col.Discard && !s.out.Installed && s.out.Str.Len() == 0 && s.out.Dict == nil {
 		// The column is still empty in this batch: hand it out as the
-		// dictionary and indexes. The values are parquet-go's decoding of
-		// the dictionary page, in memory of their own that nothing writes
-		// again: handed out as they are, not copied (at 100M rows a side a
-		// row group's account dictionary holds ~490k names).
+		// dictionary and indexes. The values are handed out as they are,
+		// not copied (at 100M rows a side a row group's account dictionary
+		// holds ~550k names): parquet-go's decoding of the dictionary page,
+		// or the column's own (readDictChunk), which the next row group's
+		// dictionary overwrites once the batch is handed back.
 		cs.dictForm = true
 		s.out.Dict = &Strings{Offsets: pv.offsets, Bytes: pv.bytes}
 		if pv.n == 0 {

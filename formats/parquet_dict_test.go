@@ -1,0 +1,82 @@
+package formats
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+)
+
+// TestOwnDictionaryChunks reads files whose string columns are wholly
+// dictionary-encoded, which the reader decodes itself rather than through
+// parquet-go's pages (readDictChunk), with data pages of either version,
+// each codec, small pages and nulls: every value and null is in its row,
+// as TestDictionaryAndFallbackPages checks through parquet-go's pages.
+func TestOwnDictionaryChunks(t *testing.T) {
+	const n = 3000
+	for _, version := range []parquet.DataPageVersion{parquet.DataPageV1, parquet.DataPageV2} {
+		for _, codec := range []compress.Compression{compress.Codecs.Uncompressed, compress.Codecs.Snappy, compress.Codecs.Gzip, compress.Codecs.Zstd} {
+			name := fmt.Sprintf("v%d/%s", version+1, codec)
+			props := parquet.NewWriterProperties(parquet.WithDictionaryDefault(true), parquet.WithDictionaryPageSizeLimit(1<<20),
+				parquet.WithDataPageSize(512), parquet.WithMaxRowGroupLength(n/2+1), parquet.WithCompression(codec),
+				parquet.WithDataPageVersion(version))
+			data, rows := arrowParquetWith(t, n, props)
+			if owned := ownedChunks(t, data, LedgerTransactions); owned < 8 { // 4 string columns, 2 row groups
+				t.Fatalf("%s: %d column chunks decoded by readDictChunk, want at least 8", name, owned)
+			}
+			b, err := readAll(t, "x.parquet", data, LedgerTransactions, 2)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if b.Len != len(rows) {
+				t.Fatalf("%s: %d rows, want %d", name, b.Len, len(rows))
+			}
+			for i, r := range rows {
+				loan := ""
+				if r.LoanID != nil {
+					loan = *r.LoanID
+				}
+				got := fmt.Sprintf("%s %s %s %s", b.Cols[LTTxnID].At(i), b.Cols[LTPayer].At(i), b.Cols[LTPayee].At(i), b.Cols[LTLoanID].At(i))
+				want := fmt.Sprintf("%s %s %s %s", r.TxnID, r.Payer, r.Payee, loan)
+				if got != want {
+					t.Fatalf("%s row %d: got %s, want %s", name, i, got, want)
+				}
+			}
+		}
+	}
+}
+
+// ownedChunks counts the column chunks of a file readDictChunk decodes.
+func ownedChunks(t *testing.T, data []byte, tbl Table) int {
+	t.Helper()
+	r := bytes.NewReader(data)
+	f, cr, err := openParquet("x.parquet", r, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, err := bindParquet("x.parquet", f, SchemaOf(tbl), ReadOptions{Scale: 2, Limits: DefaultLimits()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned := 0
+	meta := f.Metadata()
+	for _, rg := range meta.RowGroups {
+		for _, c := range cols {
+			cm := &rg.Columns[c.leaf.Index()].MetaData
+			chunk, err := cr.loadChunk(cm, int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := chunkGuard{codec: cm.Codec, kind: c.kind, rows: rg.NumRows}
+			if err := g.check(chunk); err != nil {
+				t.Fatal(err)
+			}
+			if c.ownsChunk(g.pages) {
+				owned++
+			}
+		}
+	}
+	return owned
+}

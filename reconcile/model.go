@@ -46,8 +46,9 @@ type Dict struct {
 	offs  []uint32 // name id is arena[offs[id]:offs[id+1]]: Strings' layout
 	slots []dictSlot
 	bits  uint // len(slots) is 1<<bits
-	// hashes is InternAll's scratch, kept between calls.
+	// hashes and ids are InternAll's scratch, kept between calls.
 	hashes []uint64
+	ids    []uint32
 }
 
 // dictSlot is a table slot, 32 bytes: id1 is the id plus one (0: empty),
@@ -88,9 +89,9 @@ func NewDictFor(n int) *Dict {
 // them exceptions hold), but d must not be looked up or added to again.
 func (d *Dict) Reuse() *Dict {
 	clear(d.slots)
-	n := &Dict{slots: d.slots, bits: d.bits, hashes: d.hashes,
+	n := &Dict{slots: d.slots, bits: d.bits, hashes: d.hashes, ids: d.ids,
 		offs: make([]uint32, 1, cap(d.offs)), arena: make([]byte, 0, cap(d.arena))}
-	d.slots, d.hashes = nil, nil
+	d.slots, d.hashes, d.ids = nil, nil, nil
 	n.Intern(nil)
 	return n
 }
@@ -223,7 +224,7 @@ func (d *Dict) Snapshot() formats.Strings {
 
 // InternAll returns the ids of every value of vals (a dictionary page's
 // values, say, all different), adding the new ones: the ids are Intern's,
-// value by value.
+// value by value. They are d's scratch, valid until d's next InternAll.
 //
 // Each value's home slot is prefetched prefetchAhead values before its
 // lookup, so that the processor fetches several cache lines at once rather
@@ -245,7 +246,8 @@ func (d *Dict) InternAll(vals *formats.Strings) []uint32 {
 // may repeat many times, a plain column's.
 func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	n := vals.Len()
-	ids := make([]uint32, n)
+	d.ids = mem.Grow(d.ids[:0], n)[:n]
+	ids := d.ids
 	d.hashes = mem.Grow(d.hashes[:0], n)[:n]
 	for k := range n {
 		d.hashes[k] = hashBytes(vals.At(k))

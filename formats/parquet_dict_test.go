@@ -2,6 +2,7 @@ package formats
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -79,4 +80,34 @@ func ownedChunks(t *testing.T, data []byte, tbl Table) int {
 		}
 	}
 	return owned
+}
+
+// TestOwnDictionaryCorrupt reads files whose dictionary page or index page
+// was damaged after writing (the pages uncompressed, without checksums,
+// so that only the decoding can tell): each is an error naming the column,
+// not a crash or wrong values.
+func TestOwnDictionaryCorrupt(t *testing.T) {
+	props := parquet.NewWriterProperties(parquet.WithDictionaryDefault(true), parquet.WithDictionaryPageSizeLimit(1<<20),
+		parquet.WithCompression(compress.Codecs.Uncompressed))
+	data, _ := arrowParquetWith(t, 100, props)
+	for _, tt := range []struct {
+		name      string
+		old, new_ string
+	}{
+		// The payer dictionary's first value (A0, 2 bytes) says it takes
+		// more bytes than the page holds.
+		{"value length", "\x02\x00\x00\x00A0\x02\x00\x00\x00A1", "\xff\xff\xff\x7fA0\x02\x00\x00\x00A1"},
+		// Its last value's length is cut short: it takes one byte more.
+		{"last value", "\x02\x00\x00\x00A6", "\x03\x00\x00\x00A6"},
+	} {
+		if bytes.Count(data, []byte(tt.old)) != 1 {
+			t.Fatalf("%s: %q occurs %d times in the file", tt.name, tt.old, bytes.Count(data, []byte(tt.old)))
+		}
+		bad := bytes.Replace(data, []byte(tt.old), []byte(tt.new_), 1)
+		_, err := readAll(t, "x.parquet", bad, LedgerTransactions, 2)
+		var fe *Error
+		if !errors.As(err, &fe) || !errors.Is(err, ErrCorrupt) || fe.Column != "payer_account" {
+			t.Errorf("%s: got %v, want a corrupt payer_account", tt.name, err)
+		}
+	}
 }

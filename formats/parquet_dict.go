@@ -87,11 +87,13 @@ const plainDictionary format.Encoding = 2
 
 // readDictChunk decodes a chunk ownsChunk accepted, as readChunk does
 // through parquet-go's pages: the same values and nulls, the same checks
-// of every entry and index.
-func (c *pqCol) readDictChunk(ctx context.Context, pages []pageRef, s *sink, report func(int64, error) bool) error {
+// of every entry and index. The pages are decoded with codec into dc's
+// memory.
+func (c *pqCol) readDictChunk(ctx context.Context, pages []pageRef, dc *dictChunk, codec format.CompressionCodec, s *sink, report func(int64, error) bool) error {
+	dc.codec = codec
 	cs := &c.cs
 	cs.reset()
-	pv, err := c.own.readDictionary(&pages[0].h, pages[0].data)
+	pv, err := dc.readDictionary(&pages[0].h, pages[0].data)
 	if err != nil {
 		return err
 	}
@@ -104,18 +106,13 @@ func (c *pqCol) readDictChunk(ctx context.Context, pages []pageRef, s *sink, rep
 			return err
 		}
 		p := &pages[1+i]
-		n, defs, idx, err := c.own.readIndexes(&p.h, p.data, c.maxDef)
+		n, defs, idx, err := dc.readIndexes(&p.h, p.data, c.maxDef)
 		if err != nil {
 			return fmt.Errorf("%w: page %d: %v", ErrCorrupt, 1+i, err)
 		}
 		nonNull := n
 		if len(defs) > 0 {
-			nonNull = 0
-			for _, d := range defs {
-				if d == c.maxDef {
-					nonNull++
-				}
-			}
+			nonNull = countDefined(defs, c.maxDef)
 		}
 		if len(idx) < nonNull {
 			return fmt.Errorf("%w: page has %d dictionary indexes for %d values", ErrCorrupt, len(idx), nonNull)
@@ -135,10 +132,13 @@ func (dc *dictChunk) decompress(dst []byte, data []byte, size int32) ([]byte, er
 	if dc.codec == format.Uncompressed {
 		return data, nil
 	}
+	if size < 0 {
+		return nil, fmt.Errorf("the page says it decompresses to %d bytes", size)
+	}
 	dst = mem.Grow(dst[:0], int(size))
 	out, err := parquet.LookupCompressionCodec(dc.codec).Decode(dst, data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: decompressing a page: %s", ErrCorrupt, errText(err))
+		return nil, fmt.Errorf("decompressing: %s", errText(err))
 	}
 	return out, nil
 }
@@ -156,11 +156,11 @@ func (dc *dictChunk) readDictionary(h *format.PageHeader, data []byte) (pageValu
 	} else {
 		var err error
 		if src, err = dc.decompress(dc.dict, data, h.UncompressedPageSize); err != nil {
-			return pageValues{}, err
+			return pageValues{}, fmt.Errorf("%w: dictionary page: %v", ErrCorrupt, err)
 		}
 	}
 	dc.dict = src
-	offs := mem.Grow(dc.offs[:0], min(len(src)/4, int(h.DictionaryPageHeader.V.NumValues))+1)
+	offs := mem.Grow(dc.offs[:0], max(min(len(src)/4, int(h.DictionaryPageHeader.V.NumValues)), 0)+1)
 	offs = append(offs, 0)
 	w := 0
 	for r := 0; r < len(src); {
@@ -216,11 +216,7 @@ func (dc *dictChunk) readIndexes(h *format.PageHeader, data []byte, maxDef byte)
 				return 0, nil, nil, err
 			}
 			values = values[4+m:]
-			for _, d := range defs {
-				if d != maxDef {
-					nonNull--
-				}
-			}
+			nonNull = countDefined(defs, maxDef)
 		}
 	case format.DataPageV2:
 		v := &h.DataPageHeaderV2.V

@@ -109,9 +109,7 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 				return errs.add(rgi, firstRow+row+1, c.col.Name, err)
 			}
 			if c.ownsChunk(c.pages) {
-				c.own = b.ownChunk(c.idx)
-				c.own.codec = guard.codec
-				err = c.readDictChunk(ctx, c.pages, sk, report)
+				err = c.readDictChunk(ctx, c.pages, b.ownChunk(c.idx), guard.codec, sk, report)
 			} else {
 				err = c.readChunk(ctx, chunks[c.leaf.Index()], sk, report)
 			}
@@ -274,9 +272,8 @@ type pqCol struct {
 	// the next so that its per-entry arrays are not allocated again.
 	cs chunkState
 	// pages are the pages of the chunk being read, as the guard found
-	// them; own is the memory readDictChunk decodes them into, the batch's.
+	// them (their memory kept from chunk to chunk).
 	pages []pageRef
-	own   *dictChunk
 }
 
 func bindParquet(key string, f *parquet.File, s *Schema, opt ReadOptions) ([]*pqCol, error) {
@@ -538,12 +535,7 @@ func (c *pqCol) readPage(p parquet.Page, s *sink, cs *chunkState, row int64, rep
 	}
 	nonNull := int(n)
 	if len(defs) > 0 {
-		nonNull = 0
-		for _, d := range defs {
-			if d == c.maxDef {
-				nonNull++
-			}
-		}
+		nonNull = countDefined(defs, c.maxDef)
 	}
 	data := p.Data()
 	if dict := p.Dictionary(); dict != nil {
@@ -585,6 +577,18 @@ func (c *pqCol) readPage(p parquet.Page, s *sink, cs *chunkState, row int64, rep
 		}
 	}
 	return n, nil
+}
+
+// countDefined returns how many of a page's definition levels are of a
+// value (maxDef), not a null.
+func countDefined(defs []byte, maxDef byte) int {
+	n := 0
+	for _, d := range defs {
+		if d == maxDef {
+			n++
+		}
+	}
+	return n
 }
 
 // readDictPage decodes a dictionary-encoded page through the chunk's

@@ -36,6 +36,7 @@ func main() {
 
 type measure struct {
 	wall   time.Duration
+	cpu    time.Duration // user and system time
 	rssKiB int64
 }
 
@@ -77,7 +78,7 @@ func benchMain() error {
 			return fmt.Errorf("recon run: %w", err)
 		}
 		rs = append(rs, m)
-		fmt.Printf("run %d recon  %7.2f s  %6d MiB\n", i+1, m.wall.Seconds(), m.rssKiB/1024)
+		fmt.Printf("run %d recon  %7.2f s  %6d MiB  %7.2f cpu-s\n", i+1, m.wall.Seconds(), m.rssKiB/1024, m.cpu.Seconds())
 		if !*withDuck {
 			continue
 		}
@@ -86,7 +87,7 @@ func benchMain() error {
 			return fmt.Errorf("duckdb: %w", err)
 		}
 		ds = append(ds, m)
-		fmt.Printf("run %d duckdb %7.2f s  %6d MiB\n", i+1, m.wall.Seconds(), m.rssKiB/1024)
+		fmt.Printf("run %d duckdb %7.2f s  %6d MiB  %7.2f cpu-s\n", i+1, m.wall.Seconds(), m.rssKiB/1024, m.cpu.Seconds())
 	}
 	if reconCounts, err = readReconCounts(root); err != nil {
 		return err
@@ -157,7 +158,8 @@ func ensureStore(ctx context.Context, recon, root string, rows, platforms int) e
 	return os.WriteFile(marker, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644)
 }
 
-// measureCmd runs a command and returns its wall time and peak RSS.
+// measureCmd runs a command and returns its wall time, processor time
+// and peak RSS.
 func measureCmd(ctx context.Context, name string, args ...string) (measure, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	var stderr strings.Builder
@@ -172,12 +174,23 @@ func measureCmd(ctx context.Context, name string, args ...string) (measure, erro
 	if !ok {
 		return measure{}, errors.New("no rusage")
 	}
-	return measure{wall: wall, rssKiB: ru.Maxrss}, nil
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return measure{wall: wall, cpu: cpu, rssKiB: ru.Maxrss}, nil
 }
 
 func median(ms []measure) measure {
 	s := slices.Clone(ms)
 	slices.SortFunc(s, func(a, b measure) int { return int(a.wall - b.wall) })
+	return s[len(s)/2]
+}
+
+// medianCPU returns the median processor time of ms.
+func medianCPU(ms []measure) time.Duration {
+	s := make([]time.Duration, len(ms))
+	for i, m := range ms {
+		s[i] = m.cpu
+	}
+	slices.Sort(s)
 	return s[len(s)/2]
 }
 

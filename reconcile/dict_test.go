@@ -94,6 +94,52 @@ func BenchmarkDictInternAll(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*vals.Len()), "ns/name")
 }
 
+// TestDictInternAllOrder checks that InternAll and internAll give every
+// name the id Intern would, value by value: found names in their home
+// slot or further along, new names in order of appearance (repeats among
+// them, for internAll), short and long names, the table growing in the
+// middle of a batch.
+func TestDictInternAllOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	got, want := NewDict(), NewDict()
+	name := func() string {
+		switch i := rng.IntN(40_000); i % 5 {
+		case 0:
+			return fmt.Sprint(i) // shorter than a word
+		case 1:
+			return fmt.Sprintf("P001-H-INV-%06d-%s", i, strings.Repeat("x", i%9)) // past the slot's head
+		default:
+			return fmt.Sprintf("P001-INV-%06d", i)
+		}
+	}
+	for round := range 12 {
+		var vals formats.Strings
+		seen := map[string]bool{}
+		for range 1 + rng.IntN(9000) {
+			v := name()
+			if round%2 == 0 && seen[v] {
+				continue // a dictionary page's values are all different
+			}
+			seen[v] = true
+			vals.AppendString(v)
+		}
+		var ids []uint32
+		if round%2 == 0 {
+			ids = got.InternAll(&vals)
+		} else {
+			ids = got.internAll(&vals)
+		}
+		for k := range vals.Len() {
+			if w := want.Intern(vals.At(k)); ids[k] != w {
+				t.Fatalf("round %d value %d (%q): id %d, Intern gives %d", round, k, vals.String(k), ids[k], w)
+			}
+		}
+	}
+	if got.Len() != want.Len() {
+		t.Fatalf("%d names, want %d", got.Len(), want.Len())
+	}
+}
+
 func TestDenseSumsOverflow(t *testing.T) {
 	d := newDenseSums(3)
 	const max = 999_999_999_999_999_999

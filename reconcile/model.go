@@ -49,6 +49,7 @@ type Dict struct {
 	// hashes and ids are InternAll's scratch, kept between calls.
 	hashes []uint64
 	ids    []uint32
+	rest   []uint32 // InternAll's names not in their home slot
 }
 
 // dictSlot is a table slot, 32 bytes: id1 is the id plus one (0: empty),
@@ -89,9 +90,9 @@ func NewDictFor(n int) *Dict {
 // them exceptions hold), but d must not be looked up or added to again.
 func (d *Dict) Reuse() *Dict {
 	clear(d.slots)
-	n := &Dict{slots: d.slots, bits: d.bits, hashes: d.hashes, ids: d.ids,
+	n := &Dict{slots: d.slots, bits: d.bits, hashes: d.hashes, ids: d.ids, rest: d.rest,
 		offs: make([]uint32, 1, cap(d.offs)), arena: make([]byte, 0, cap(d.arena))}
-	d.slots, d.hashes, d.ids = nil, nil, nil
+	d.slots, d.hashes, d.ids, d.rest = nil, nil, nil, nil
 	n.Intern(nil)
 	return n
 }
@@ -235,6 +236,15 @@ func (d *Dict) Snapshot() formats.Strings {
 // them went from 101 to 84 ns a name.) A page larger than the table is
 // mostly new names: the table is first grown to hold them all, rather
 // than doubled again and again.
+//
+// A name not in its home slot (a fifth of them, the table being 43% full
+// on the 100M store) waits for a second pass over those only: probing on
+// at once, to the next slot, often in the next cache line, took a miss no
+// prefetch had covered, and the loop stalled on it. The second pass
+// prefetches the lines its probes read as the first does. Each pass goes
+// in order and only the second adds, so a new name takes the id one pass
+// would give it. (BenchmarkDictInternAllLarge: 34-36 ns a name to 25-26;
+// the 100M store's run: 10.6 processor-seconds in internAll to 8.9.)
 func (d *Dict) InternAll(vals *formats.Strings) []uint32 {
 	if n := vals.Len(); n > d.Len() {
 		d.reserve(d.Len() + n)
@@ -255,13 +265,40 @@ func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	for _, h := range d.hashes[:min(prefetchAhead, n)] {
 		d.prefetchHome(h)
 	}
+	// First the names found in their home slot, most of them; the others
+	// wait for a second pass, rather than each go on probing (or adding)
+	// with a miss no prefetch covers.
+	rest := d.rest[:0]
 	for k, h := range d.hashes {
 		if a := k + prefetchAhead; a < n {
 			d.prefetchHome(d.hashes[a])
 		}
-		ids[k] = d.intern(vals.At(k), h)
+		name := vals.At(k)
+		tag := uint32(h >> 32)
+		if e := &d.slots[d.home(tag)]; e.tag == tag && e.id1 != 0 && int(e.n) == min(len(name), dictInline+1) && d.same(e, name) {
+			ids[k] = e.id1 - 1
+			continue
+		}
+		rest = append(rest, uint32(k))
+	}
+	d.rest = rest
+	// Then the rest in order, so that new names take their ids in order of
+	// appearance as before, their probes' lines prefetched.
+	for j, k := range rest {
+		if a := j + prefetchAhead; a < len(rest) {
+			d.prefetchProbe(d.hashes[rest[a]])
+		}
+		ids[k] = d.intern(vals.At(int(k)), d.hashes[k])
 	}
 	return ids
+}
+
+// prefetchProbe starts fetching the home slot of a name with hash h and
+// the line after it.
+func (d *Dict) prefetchProbe(h uint64) {
+	s := d.home(uint32(h >> 32))
+	prefetch(unsafe.Pointer(&d.slots[s]))
+	prefetch(unsafe.Pointer(&d.slots[((s|1)+1)&uint64(len(d.slots)-1)]))
 }
 
 // prefetchHome starts fetching the home slot of a name with hash h.

@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -194,6 +195,19 @@ func newFeeBases(keys FeeKeys, names int) *feeBases {
 	return f
 }
 
+// prefetchLoan starts fetching where get looks loan up first.
+func (f *feeBases) prefetchLoan(loan uint32) { prefetch(unsafe.Pointer(&f.first[loan])) }
+
+// prefetchPairs starts fetching the first of loan's pairs, which get
+// reads next: loan's entry in first, read here, should be in cache
+// (prefetchLoan, some rows before).
+func (f *feeBases) prefetchPairs(loan uint32) {
+	if k := f.first[loan]; k < f.first[loan+1] {
+		prefetch(unsafe.Pointer(&f.payer[k]))
+		prefetch(unsafe.Pointer(&f.sums[k]))
+	}
+}
+
 // get returns the base of payer and loan, nil when no fee names them.
 func (f *feeBases) get(payer, loan uint32) *money.Sum {
 	for k := f.first[loan]; k < f.first[loan+1]; k++ {
@@ -370,6 +384,13 @@ func (r *run) checkFlows(ctx context.Context, bases *feeBases, only func(i int) 
 		for i := lo; i < hi; i++ {
 			if a := i + prefetchAhead; a < hi { // its registry entries
 				r.reg.prefetch(B.Payer[a], B.Payee[a], B.Loan[a])
+			}
+			// A fee's cap reads its base (holds): prefetched in two steps.
+			if a := i + 2*prefetchAhead; a < hi && B.Kind[a] == formats.KindFee {
+				bases.prefetchLoan(B.Loan[a])
+			}
+			if a := i + prefetchAhead; a < hi && B.Kind[a] == formats.KindFee {
+				bases.prefetchPairs(B.Loan[a])
 			}
 			if B.Status[i] == formats.StatusSuccess && (only == nil || only(i)) && !cr.allowedSilently(i, bases) {
 				cr.checkFlow(i, bases)

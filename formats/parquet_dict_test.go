@@ -2,12 +2,16 @@ package formats
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // TestOwnDictionaryChunks reads files whose string columns are wholly
@@ -108,6 +112,42 @@ func TestOwnDictionaryCorrupt(t *testing.T) {
 		var fe *Error
 		if !errors.As(err, &fe) || !errors.Is(err, ErrCorrupt) || fe.Column != "payer_account" {
 			t.Errorf("%s: got %v, want a corrupt payer_account", tt.name, err)
+		}
+	}
+}
+
+// TestReadDictionaryValues decodes dictionary pages of values of every
+// length from empty to past the four words a short value is moved as,
+// at the page's start, middle and end, where the last value's bytes run
+// to the page's very end.
+func TestReadDictionaryValues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	for round := range 50 {
+		var want [][]byte
+		var page []byte
+		for range rng.IntN(300) {
+			v := make([]byte, rng.IntN(45))
+			for i := range v {
+				v[i] = byte(rng.IntN(256))
+			}
+			want = append(want, v)
+			page = binary.LittleEndian.AppendUint32(page, uint32(len(v)))
+			page = append(page, v...)
+		}
+		h := format.PageHeader{Type: format.DictionaryPage, UncompressedPageSize: int32(len(page)), CompressedPageSize: int32(len(page))}
+		h.DictionaryPageHeader = thrift.New(format.DictionaryPageHeader{NumValues: int32(len(want)), Encoding: format.Plain})
+		dc := &dictChunk{codec: format.Uncompressed}
+		pv, err := dc.readDictionary(&h, page)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if pv.n != len(want) {
+			t.Fatalf("round %d: %d values, want %d", round, pv.n, len(want))
+		}
+		for i, v := range want {
+			if got := pv.bytes[pv.offsets[i]:pv.offsets[i+1]]; !bytes.Equal(got, v) {
+				t.Fatalf("round %d value %d: %x, want %x", round, i, got, v)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"sort"
@@ -135,10 +136,26 @@ func (d *Dict) lookup(name []byte, h uint64) (slot uint64, id uint32, ok bool) {
 // dictInline+1 bytes, holds name.
 func (d *Dict) same(e *dictSlot, name []byte) bool {
 	if len(name) <= dictInline {
-		return bytes.Equal(e.head[:len(name)], name)
+		return headIs(&e.head, name)
 	}
 	id := e.id1 - 1
 	return bytes.Equal(e.head[:], name[:dictInline]) && bytes.Equal(d.arena[d.offs[id]+dictInline:d.offs[id+1]], name[dictInline:])
+}
+
+// headIs reports whether head starts with name, of at most dictInline
+// bytes. Most names are 8 bytes or more: they are compared a word at a
+// time, the last word overlapping the one before, with no call.
+func headIs(head *[dictInline]byte, name []byte) bool {
+	n := len(name)
+	if n < 8 {
+		return string(head[:n]) == string(name)
+	}
+	x := binary.LittleEndian.Uint64(head[:]) ^ binary.LittleEndian.Uint64(name)
+	x |= binary.LittleEndian.Uint64(head[n-8:]) ^ binary.LittleEndian.Uint64(name[n-8:])
+	if n > 16 {
+		x |= binary.LittleEndian.Uint64(head[8:]) ^ binary.LittleEndian.Uint64(name[8:])
+	}
+	return x == 0
 }
 
 // add stores a new name in slot s of the table.
@@ -275,7 +292,7 @@ func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 		}
 		name := vals.At(k)
 		tag := uint32(h >> 32)
-		if e := &d.slots[d.home(tag)]; e.tag == tag && e.id1 != 0 && int(e.n) == min(len(name), dictInline+1) && d.same(e, name) {
+		if e := &d.slots[d.home(tag)]; e.tag == tag && e.id1 != 0 && int(e.n) == len(name) && len(name) <= dictInline && headIs(&e.head, name) {
 			ids[k] = e.id1 - 1
 			continue
 		}

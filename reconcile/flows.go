@@ -210,12 +210,21 @@ func (f *feeBases) prefetchPairs(loan uint32) {
 
 // get returns the base of payer and loan, nil when no fee names them.
 func (f *feeBases) get(payer, loan uint32) *money.Sum {
-	for k := f.first[loan]; k < f.first[loan+1]; k++ {
-		if f.payer[k] == payer {
-			return &f.sums[k]
-		}
+	if k := f.find(payer, loan); k >= 0 {
+		return &f.sums[k]
 	}
 	return nil
+}
+
+// find returns the index of the pair of payer and loan, -1 when no fee
+// names them.
+func (f *feeBases) find(payer, loan uint32) int {
+	for k := f.first[loan]; k < f.first[loan+1]; k++ {
+		if f.payer[k] == payer {
+			return int(k)
+		}
+	}
+	return -1
 }
 
 // relatedLoans sums what each loan of a related-party borrower received
@@ -275,21 +284,61 @@ func (r *run) flows(ctx context.Context) error {
 // fee names) and to the insiders' loans.
 func (r *run) daySums(bases *feeBases, related *relatedLoans) {
 	B := &r.p.Bank
-	for i := range B.N {
-		if B.Status[i] != formats.StatusSuccess {
-			continue
-		}
-		switch B.Kind[i] {
-		case formats.KindBid, formats.KindDisbursement, formats.KindRepayment:
-			if bases.payers.has(B.Payer[i]) {
-				if s := bases.get(B.Payer[i], B.Loan[i]); s != nil {
-					s.Add(B.Amount[i])
+	// The rows that add to a base are gathered a batch at a time, then
+	// added with their bases prefetched in two steps, the loan's entry
+	// then its pairs: on a platform of a million names the bases' arrays
+	// outgrow the caches.
+	var batch [1024]int32
+	var pair [len(batch)]int
+	for lo := 0; lo < B.N; {
+		n := 0
+		i := lo
+		for ; i < B.N && n < len(batch); i++ {
+			if B.Status[i] != formats.StatusSuccess {
+				continue
+			}
+			switch k := B.Kind[i]; k {
+			case formats.KindBid, formats.KindDisbursement, formats.KindRepayment:
+				if bases.payers.has(B.Payer[i]) {
+					batch[n] = int32(i)
+					n++
+				}
+				if k != formats.KindRepayment && r.reg.insiderLoan(B.Loan[i]) {
+					if b := r.reg.borrower(B.Loan[i]); b == B.Payee[i] {
+						related.add(B.Loan[i], B.Bank[i], B.Amount[i])
+					}
 				}
 			}
 		}
-		if k := B.Kind[i]; (k == formats.KindBid || k == formats.KindDisbursement) && r.reg.insiderLoan(B.Loan[i]) {
-			if b := r.reg.borrower(B.Loan[i]); b == B.Payee[i] {
-				related.add(B.Loan[i], B.Bank[i], B.Amount[i])
+		lo = i
+		// Three steps ahead of its turn, a row's loan entry is fetched;
+		// two, its loan's pairs; one, its pair is found (pair) and its sum
+		// fetched.
+		const d = prefetchAhead / 2
+		for j := range min(3*d, n) {
+			bases.prefetchLoan(B.Loan[batch[j]])
+		}
+		for j := range min(2*d, n) {
+			bases.prefetchPairs(B.Loan[batch[j]])
+		}
+		for j := range min(d, n) {
+			pair[j] = bases.find(B.Payer[batch[j]], B.Loan[batch[j]])
+		}
+		for j, row := range batch[:n] {
+			if a := j + 3*d; a < n {
+				bases.prefetchLoan(B.Loan[batch[a]])
+			}
+			if a := j + 2*d; a < n {
+				bases.prefetchPairs(B.Loan[batch[a]])
+			}
+			if a := j + d; a < n {
+				pair[a] = bases.find(B.Payer[batch[a]], B.Loan[batch[a]])
+				if pair[a] >= 0 {
+					prefetch(unsafe.Pointer(&bases.sums[pair[a]]))
+				}
+			}
+			if k := pair[j]; k >= 0 {
+				bases.sums[k].Add(B.Amount[row])
 			}
 		}
 	}

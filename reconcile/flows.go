@@ -434,12 +434,19 @@ func (r *run) checkFlows(ctx context.Context, bases *feeBases, only func(i int) 
 			if a := i + prefetchAhead; a < hi { // its registry entries
 				r.reg.prefetch(B.Payer[a], B.Payee[a], B.Loan[a])
 			}
-			// A fee's cap reads its base (holds): prefetched in two steps.
-			if a := i + 2*prefetchAhead; a < hi && B.Kind[a] == formats.KindFee {
+			// A fee's cap reads its base (holds): prefetched in three steps,
+			// as daySums does.
+			const d = prefetchAhead / 2
+			if a := i + 3*d; a < hi && B.Kind[a] == formats.KindFee {
 				bases.prefetchLoan(B.Loan[a])
 			}
-			if a := i + prefetchAhead; a < hi && B.Kind[a] == formats.KindFee {
+			if a := i + 2*d; a < hi && B.Kind[a] == formats.KindFee {
 				bases.prefetchPairs(B.Loan[a])
+			}
+			if a := i + d; a < hi && B.Kind[a] == formats.KindFee {
+				if k := bases.find(B.Payer[a], B.Loan[a]); k >= 0 {
+					prefetch(unsafe.Pointer(&bases.sums[k]))
+				}
 			}
 			if B.Status[i] == formats.StatusSuccess && (only == nil || only(i)) && !cr.allowedSilently(i, bases) {
 				cr.checkFlow(i, bases)

@@ -291,9 +291,15 @@ func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	// wait for a second pass, rather than each go on probing (or adding)
 	// with a miss no prefetch covers.
 	rest := d.rest[:0]
+	var homes [8]uintptr // the home lines of the next eight values ahead
 	for k, h := range d.hashes {
-		if a := k + prefetchAhead; a < n {
-			d.prefetchHome(d.hashes[a])
+		if k%len(homes) == 0 {
+			if a := k + prefetchAhead; a < n {
+				for j := range homes {
+					homes[j] = uintptr(unsafe.Pointer(&d.slots[d.home(uint32(d.hashes[min(a+j, n-1)]>>32))]))
+				}
+				prefetch8(&homes)
+			}
 		}
 		name := vals.At(k)
 		tag := uint32(h >> 32)

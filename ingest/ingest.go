@@ -232,8 +232,9 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 //
 // Its tables come in two halves (inFirstHalf): the custody transactions
 // with their balances and the loans, then the ledger's transactions with
-// theirs and the accounts. With split, the two decode at once: the first half into the
-// platform, the second into a platform of its own (its own names),
+// theirs and the accounts. With split, the two decode at once: the first
+// half into the platform, the second into a platform of its own (its own
+// names),
 // adopted with its names and ids translated (see reconcile.Adoption: its
 // ledger transactions while it decodes the accounts, the rest at the
 // end), which costs a second names table and the translation. Split is

@@ -285,9 +285,9 @@ func (r *run) flows(ctx context.Context) error {
 func (r *run) daySums(bases *feeBases, related *relatedLoans) {
 	B := &r.p.Bank
 	// The rows that add to a base are gathered a batch at a time, then
-	// added with their bases prefetched in two steps, the loan's entry
-	// then its pairs: on a platform of a million names the bases' arrays
-	// outgrow the caches.
+	// added with their bases prefetched in three steps, the loan's entry,
+	// its pairs, then the pair's sum: on a platform of a million names the
+	// bases' arrays outgrow the caches.
 	var batch [1024]int32
 	var pair [len(batch)]int
 	for lo := 0; lo < B.N; {

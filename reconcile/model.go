@@ -304,15 +304,23 @@ func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 		name := vals.At(k)
 		tag := uint32(h >> 32)
 		s := d.home(tag)
-		if e := &d.slots[s]; e.tag == tag && e.id1 != 0 && int(e.n) == len(name) && len(name) <= dictInline && headIs(&e.head, name) {
-			ids[k] = e.id1 - 1
-			continue
+		// The name's id plus one if its home line holds it. A name longer
+		// than a slot's head compares in the arena too: the second pass's.
+		id1 := uint32(0)
+		if len(name) <= dictInline {
+			line := (*[2]dictSlot)(d.slots[s : s+2])
+			for i := range line {
+				if e := &line[i]; e.tag == tag && e.id1 != 0 && int(e.n) == len(name) && headIs(&e.head, name) {
+					id1 = e.id1
+					break
+				}
+			}
 		}
-		if e := &d.slots[s+1]; e.tag == tag && e.id1 != 0 && int(e.n) == len(name) && len(name) <= dictInline && headIs(&e.head, name) {
-			ids[k] = e.id1 - 1
-			continue
+		if id1 != 0 {
+			ids[k] = id1 - 1
+		} else {
+			rest = append(rest, uint32(k))
 		}
-		rest = append(rest, uint32(k))
 	}
 	d.rest = rest
 	// Then the rest in order, so that new names take their ids in order of

@@ -252,15 +252,19 @@ func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, err
 	}
 	if sp := ld.spare; sp != nil {
 		ld.spare = nil
+		names := sp.Names.Len() // before Recycle empties them
 		sp.Recycle(id)
 		if split {
 			// The side's names start with the last side's table, or one
 			// the size of the last platform's; the platform keeps its own
-			// (Recycle).
+			// (Recycle). (A loader that dropped its side's table, waiting
+			// for memory, and took another worker's platform sized it
+			// from the recycled, empty, names: a 100M platform's side
+			// table then grew from 2^20 slots to 2^22 again.)
 			if ld.sideNames != nil {
 				side.p.Names = ld.sideNames.Reuse()
 			} else {
-				side.p.Names = reconcile.NewDictFor(sp.Names.Len())
+				side.p.Names = reconcile.NewDictFor(names)
 			}
 			// The side platform fills the old columns of its tables.
 			q := side.p

@@ -83,6 +83,18 @@ type item struct {
 	side Side
 }
 
+// refItem is one row in a partition of matching by reference: its index,
+// and 32 bits of its key's hash that the partition's top bits are not (the
+// side is the list's). Eight bytes, not an item's sixteen: at 12.5M rows a
+// side, 200 MB less a platform to write at random into 1024 partitions and
+// to fault in. Keys of one 32-bit hash in a partition (~70 of 1024
+// partitions on a 100M platform) take refJoin's slower path, keys of
+// several rows; which rows pair is decided by their bytes either way.
+type refItem struct {
+	h   uint32
+	idx int32
+}
+
 // partitionItems groups items in place into 2^bits partitions by the top
 // bits of their hash (one counting pass, then cycles of swaps: American
 // flag sort, no second array). Within a partition the items keep no
@@ -119,7 +131,7 @@ func partitionItems(items []item, bits uint) ([]item, []int) {
 	return items, bounds
 }
 
-// hashPartition returns an item for each of the n keys (an empty bank
+// hashPartition returns a refItem for each of the n keys (an empty bank
 // reference has none), grouped into 2^bits partitions by the top bits of
 // their hash, in key order within each, and the partition bounds. A first
 // pass counts the partitions' sizes and a second writes each item straight
@@ -128,7 +140,7 @@ func partitionItems(items []item, bits uint) ([]item, []int) {
 // between them: hashing a key again costs about what reading back a kept
 // hash does, and keeping them took 8 bytes a row (at 12.5M rows a side,
 // 200 MB a platform that the kernel had to zero afresh each time).
-func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) uint64, bits uint) ([]item, []int) {
+func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) uint64, bits uint) ([]refItem, []int) {
 	nparts := 1 << bits
 	bounds := make([]int, nparts+1)
 	shift := 64 - bits // 64 when bits is 0: one partition
@@ -145,7 +157,7 @@ func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) ui
 	for p := 1; p <= nparts; p++ {
 		bounds[p] += bounds[p-1]
 	}
-	items := make([]item, kept)
+	items := make([]refItem, kept)
 	next := slices.Clone(bounds[:nparts])
 	for i := range n {
 		if skip(i) {
@@ -153,7 +165,7 @@ func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) ui
 		}
 		h := hash(keys.At(i))
 		p := h >> shift
-		items[next[p]] = item{h: h, idx: int32(i), side: side}
+		items[next[p]] = refItem{h: uint32(h), idx: int32(i)}
 		next[p]++
 	}
 	return items, bounds
@@ -177,7 +189,7 @@ func (r *run) matchByReference(ctx context.Context, m *matching) error {
 	}
 	// The two sides are hashed and partitioned at once.
 	bits := partitionBits(p.Ledger.N+p.Bank.N, r.opt)
-	var ls, bs []item
+	var ls, bs []refItem
 	var lb, bb []int
 	err := parallelFor(ctx, r.opt.Workers, 2, func(side int) error {
 		if side == 0 {
@@ -220,11 +232,9 @@ func (r *run) matchByReference(ctx context.Context, m *matching) error {
 	})
 }
 
-func (r *run) key(it item) []byte {
-	if it.side == Bank {
-		return r.p.Bank.Ref.At(int(it.idx))
-	}
-	return r.p.Ledger.ID.At(int(it.idx))
+// refKey returns the match key of row idx of side.
+func (r *run) refKey(side Side, idx int32) []byte {
+	return r.p.Side(side).Key(int(idx))
 }
 
 // joinSlots returns an empty open-addressing table for n ledger items: a
@@ -244,10 +254,10 @@ func joinSlots(n int) []int32 {
 // false, having matched nothing, on any other partition, for refJoin's
 // key groups to decide. slots is an empty table (joinSlots), which it
 // fills with ledger items plus one.
-func refJoinOneToOne(ls, bs []item, slots []int32, m *matching) bool {
+func refJoinOneToOne(ls, bs []refItem, slots []int32, m *matching) bool {
 	mask := uint64(len(slots) - 1)
 	for i, it := range ls {
-		s := it.h & mask
+		s := uint64(it.h) & mask
 		for ; slots[s] != 0; s = (s + 1) & mask {
 			if ls[slots[s]-1].h == it.h {
 				return false
@@ -257,7 +267,7 @@ func refJoinOneToOne(ls, bs []item, slots []int32, m *matching) bool {
 	}
 	hit := make([]int32, len(ls)) // bank item plus one met by each ledger item
 	for j, it := range bs {
-		for s := it.h & mask; slots[s] != 0; s = (s + 1) & mask {
+		for s := uint64(it.h) & mask; slots[s] != 0; s = (s + 1) & mask {
 			if i := slots[s] - 1; ls[i].h == it.h {
 				if hit[i] != 0 {
 					return false
@@ -284,13 +294,13 @@ func refJoinOneToOne(ls, bs []item, slots []int32, m *matching) bool {
 
 // keyGroup is the rows of one key hash within a partition.
 type keyGroup struct {
-	h              uint64
+	h              uint32
 	firstL, firstB int32 // first ledger and bank item (slots in the partition)
 	nL, nB         int32
 }
 
 // refJoin matches one partition.
-func (r *run) refJoin(ls, bs []item, m *matching) {
+func (r *run) refJoin(ls, bs []refItem, m *matching) {
 	if len(ls) == 0 {
 		return // bank references that name nothing: matching without reference
 	}
@@ -304,8 +314,8 @@ func (r *run) refJoin(ls, bs []item, m *matching) {
 	mask := uint64(len(slots) - 1)
 	groups := make([]keyGroup, 0, len(ls))
 	lg := make([]int32, len(ls)) // group of each ledger item
-	find := func(h uint64, insert bool) int32 {
-		for s := h & mask; ; s = (s + 1) & mask {
+	find := func(h uint32, insert bool) int32 {
+		for s := uint64(h) & mask; ; s = (s + 1) & mask {
 			g := slots[s] - 1
 			if g < 0 {
 				if !insert {
@@ -356,9 +366,9 @@ func (r *run) refJoin(ls, bs []item, m *matching) {
 	}
 	// Groups of several rows: split by the actual key bytes, then each key
 	// as the contract says (nearest pair, the rest duplicates).
-	members := map[int32]*[2][]item{}
+	members := map[int32]*[2][]refItem{}
 	for _, g := range complexGroups {
-		members[g] = &[2][]item{}
+		members[g] = &[2][]refItem{}
 	}
 	for i, it := range ls {
 		if mb := members[lg[i]]; mb != nil {
@@ -372,24 +382,24 @@ func (r *run) refJoin(ls, bs []item, m *matching) {
 			}
 		}
 	}
-	byIdx := func(a, b item) int { return cmp.Compare(a.idx, b.idx) }
+	byIdx := func(a, b refItem) int { return cmp.Compare(a.idx, b.idx) }
 	for _, g := range complexGroups {
 		mb := members[g]
 		// Partitions do not keep input order; the rules below need it.
 		slices.SortFunc(mb[0], byIdx)
 		slices.SortFunc(mb[1], byIdx)
 		for len(mb[0]) > 0 {
-			key := r.key(mb[0][0])
-			var kl, kb, restL, restB []item
+			key := r.refKey(Ledger, mb[0][0].idx)
+			var kl, kb, restL, restB []refItem
 			for _, it := range mb[0] {
-				if bytes.Equal(r.key(it), key) {
+				if bytes.Equal(r.refKey(Ledger, it.idx), key) {
 					kl = append(kl, it)
 				} else {
 					restL = append(restL, it)
 				}
 			}
 			for _, it := range mb[1] {
-				if bytes.Equal(r.key(it), key) {
+				if bytes.Equal(r.refKey(Bank, it.idx), key) {
 					kb = append(kb, it)
 				} else {
 					restB = append(restB, it)
@@ -406,7 +416,7 @@ func (r *run) refJoin(ls, bs []item, m *matching) {
 // matchKey decides the rows of one key: the nearest pair is matched, every
 // other row is a duplicate; with no bank row, the first ledger row goes on
 // to matching without reference.
-func (r *run) matchKey(ls, bs []item, m *matching) {
+func (r *run) matchKey(ls, bs []refItem, m *matching) {
 	if len(bs) == 0 {
 		for _, it := range ls[1:] {
 			m.lOut[it.idx] = outDup
@@ -426,7 +436,7 @@ func (r *run) matchKey(ls, bs []item, m *matching) {
 // nearestPair picks, among rows sharing a key, the pair nearest in time,
 // then the smallest ids (ledger rows of one key share their id, so input
 // order decides between them).
-func (r *run) nearestPair(ls, bs []item) (int32, int32) {
+func (r *run) nearestPair(ls, bs []refItem) (int32, int32) {
 	L, B := &r.p.Ledger, &r.p.Bank
 	bestL, bestB := ls[0].idx, bs[0].idx
 	bestD := absDiff(L.BookedAt[bestL], B.BookedAt[bestB])

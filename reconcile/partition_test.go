@@ -38,7 +38,7 @@ func TestHashPartition(t *testing.T) {
 				last := int32(-1)
 				for _, it := range items[bounds[p]:bounds[p+1]] {
 					k := keys.At(int(it.idx))
-					if it.side != side || it.h != xxhash.Sum64(k) || int(it.h>>(64-bits)) != p || it.idx <= last || seen[it.idx] {
+					if h := xxhash.Sum64(k); it.h != uint32(h) || int(h>>(64-bits)) != p || it.idx <= last || seen[it.idx] {
 						t.Fatalf("%v bits %d partition %d: bad item %+v", side, bits, p, it)
 					}
 					if side == Bank && len(k) == 0 {
@@ -57,8 +57,8 @@ func TestHashPartition(t *testing.T) {
 // nothing, on two ledger items of one hash or two bank items meeting one
 // ledger item.
 func TestRefJoinOneToOne(t *testing.T) {
-	L := func(h uint64, idx int32) item { return item{h: h, idx: idx, side: Ledger} }
-	B := func(h uint64, idx int32) item { return item{h: h, idx: idx, side: Bank} }
+	L := func(h uint32, idx int32) refItem { return refItem{h: h, idx: idx} }
+	B := L
 	newM := func() *matching {
 		m := &matching{lOut: make([]outcome, 8), bOut: make([]outcome, 8), lMatch: make([]int32, 8)}
 		for i := range m.lMatch {
@@ -67,8 +67,8 @@ func TestRefJoinOneToOne(t *testing.T) {
 		return m
 	}
 	m := newM()
-	ls := []item{L(10, 0), L(26, 1), L(42, 2)}
-	if !refJoinOneToOne(ls, []item{B(42, 5), B(99, 6), B(10, 7)}, joinSlots(len(ls)), m) {
+	ls := []refItem{L(10, 0), L(26, 1), L(42, 2)}
+	if !refJoinOneToOne(ls, []refItem{B(42, 5), B(99, 6), B(10, 7)}, joinSlots(len(ls)), m) {
 		t.Fatal("gave up on a one-to-one partition")
 	}
 	if want := []int32{7, -1, 5, -1, -1, -1, -1, -1}; !slices.Equal(m.lMatch, want) {
@@ -82,10 +82,10 @@ func TestRefJoinOneToOne(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name   string
-		ls, bs []item
+		ls, bs []refItem
 	}{
-		{"two ledger items of one hash", []item{L(10, 0), L(10, 1)}, []item{B(10, 5)}},
-		{"two bank items of one ledger item", []item{L(10, 0), L(26, 1)}, []item{B(26, 5), B(10, 6), B(10, 7)}},
+		{"two ledger items of one hash", []refItem{L(10, 0), L(10, 1)}, []refItem{B(10, 5)}},
+		{"two bank items of one ledger item", []refItem{L(10, 0), L(26, 1)}, []refItem{B(26, 5), B(10, 6), B(10, 7)}},
 	} {
 		m := newM()
 		if refJoinOneToOne(tt.ls, tt.bs, joinSlots(len(tt.ls)), m) {

@@ -5,6 +5,8 @@ import (
 	"math/bits"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/recon-dev/recon/formats"
 )
 
 // hashBytes is the 64-bit hash of names and match keys: xxhash for long
@@ -38,6 +40,19 @@ func hashBytes(b []byte) uint64 {
 		a = uint64(b[0])<<16 | uint64(b[n>>1])<<8 | uint64(b[n-1])
 	}
 	return mum(k1^n, mum(a^k1, c^k0^n)^k2)
+}
+
+// hashAll writes the hash of each value of vals to out (as long): one
+// loop over the offsets, sliced once, rather than a Strings.At a value
+// through the pointer. Interning hashes every entry of every dictionary
+// page, 240 million on the 100M store: BenchmarkDictInternAll went from
+// 13.2-13.5 to 12.4-12.8 ns a name (the hash written out in the loop, no
+// call, gave 11.8-12.2, for a second copy of it).
+func hashAll(vals *formats.Strings, out []uint64) {
+	offs := vals.Offsets[:len(out)+1]
+	for k := range out {
+		out[k] = hashBytes(vals.Bytes[offs[k]:offs[k+1]])
+	}
 }
 
 // mum is the 128-bit product of a and b folded to 64 bits.

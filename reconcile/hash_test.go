@@ -3,6 +3,8 @@ package reconcile
 import (
 	"fmt"
 	"testing"
+
+	"github.com/recon-dev/recon/formats"
 )
 
 // TestHashBytesSpread hashes a million serials of every length the short
@@ -64,4 +66,24 @@ func BenchmarkHashBytes(b *testing.B) {
 		s += hashBytes(keys[i&1023])
 	}
 	_ = s
+}
+
+// TestHashAll checks that hashAll gives hashBytes's hash for values of
+// every length up to past xxhash's.
+func TestHashAll(t *testing.T) {
+	var vals formats.Strings
+	for n := range 80 {
+		v := make([]byte, n)
+		for i := range v {
+			v[i] = byte('a' + (i*7+n)%26)
+		}
+		vals.Append(v)
+	}
+	out := make([]uint64, vals.Len())
+	hashAll(&vals, out)
+	for k := range out {
+		if want := hashBytes(vals.At(k)); out[k] != want {
+			t.Fatalf("value %d (%d bytes): %x, want %x", k, len(vals.At(k)), out[k], want)
+		}
+	}
 }

@@ -281,9 +281,7 @@ func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	d.ids = mem.Grow(d.ids[:0], n)[:n]
 	ids := d.ids
 	d.hashes = mem.Grow(d.hashes[:0], n)[:n]
-	for k := range n {
-		d.hashes[k] = hashBytes(vals.At(k))
-	}
+	hashAll(vals, d.hashes)
 	for _, h := range d.hashes[:min(prefetchAhead, n)] {
 		d.prefetchHome(h)
 	}

@@ -208,6 +208,17 @@ func (f *feeBases) prefetchPairs(loan uint32) {
 	}
 }
 
+// prefetchSum finds the pair of payer and loan (find), whose entries
+// prefetchPairs fetched, and starts fetching its sum, which get reads
+// next. It returns the pair's index, -1 when no fee names them.
+func (f *feeBases) prefetchSum(payer, loan uint32) int {
+	k := f.find(payer, loan)
+	if k >= 0 {
+		prefetch(unsafe.Pointer(&f.sums[k]))
+	}
+	return k
+}
+
 // get returns the base of payer and loan, nil when no fee names them.
 func (f *feeBases) get(payer, loan uint32) *money.Sum {
 	if k := f.find(payer, loan); k >= 0 {
@@ -322,7 +333,7 @@ func (r *run) daySums(bases *feeBases, related *relatedLoans) {
 			bases.prefetchPairs(B.Loan[batch[j]])
 		}
 		for j := range min(d, n) {
-			pair[j] = bases.find(B.Payer[batch[j]], B.Loan[batch[j]])
+			pair[j] = bases.prefetchSum(B.Payer[batch[j]], B.Loan[batch[j]])
 		}
 		for j, row := range batch[:n] {
 			if a := j + 3*d; a < n {
@@ -332,10 +343,7 @@ func (r *run) daySums(bases *feeBases, related *relatedLoans) {
 				bases.prefetchPairs(B.Loan[batch[a]])
 			}
 			if a := j + d; a < n {
-				pair[a] = bases.find(B.Payer[batch[a]], B.Loan[batch[a]])
-				if pair[a] >= 0 {
-					prefetch(unsafe.Pointer(&bases.sums[pair[a]]))
-				}
+				pair[a] = bases.prefetchSum(B.Payer[batch[a]], B.Loan[batch[a]])
 			}
 			if k := pair[j]; k >= 0 {
 				bases.sums[k].Add(B.Amount[row])
@@ -444,9 +452,7 @@ func (r *run) checkFlows(ctx context.Context, bases *feeBases, only func(i int) 
 				bases.prefetchPairs(B.Loan[a])
 			}
 			if a := i + d; a < hi && B.Kind[a] == formats.KindFee {
-				if k := bases.find(B.Payer[a], B.Loan[a]); k >= 0 {
-					prefetch(unsafe.Pointer(&bases.sums[k]))
-				}
+				bases.prefetchSum(B.Payer[a], B.Loan[a])
 			}
 			if B.Status[i] == formats.StatusSuccess && (only == nil || only(i)) && !cr.allowedSilently(i, bases) {
 				cr.checkFlow(i, bases)

@@ -83,10 +83,11 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 	}
 	close(next)
 	// A worker that runs out of platforms leaves its recycled platform
-	// here, for a worker that has none: when platforms are so large that
-	// one runs at a time, the worker that waited loads its platform into
-	// the memory of the one that went before, rather than fresh.
-	spares := make(chan *reconcile.Platform, max(workers, 1))
+	// here, with the rest of its loader's memory, for a worker that has
+	// none: when platforms are so large that one runs at a time, the
+	// worker that waited loads its platform into the memory of the one
+	// that went before, rather than fresh.
+	spares := make(chan *ingest.Leftovers, max(workers, 1))
 	g, gctx := errgroup.WithContext(ctx)
 	// One hasher for all workers: it takes the objects' SHA-256 16 at a
 	// time, ahead of the workers reading them.
@@ -100,9 +101,9 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 			// next platform reuses.
 			var held int64
 			defer func() {
-				if sp := loader.Spare(); sp != nil {
+				if lo := loader.Leave(); lo != nil {
 					select {
-					case spares <- sp:
+					case spares <- lo:
 					default:
 					}
 				}
@@ -150,8 +151,8 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				}
 				if !loader.HasSpare() {
 					select {
-					case sp := <-spares:
-						loader.Recycle(sp)
+					case lo := <-spares:
+						loader.Take(lo)
 					default:
 					}
 				}

@@ -207,12 +207,40 @@ func (ld *Loader) Drop() { ld.spare, ld.sideNames = nil, nil }
 // HasSpare reports whether the loader holds a recycled platform.
 func (ld *Loader) HasSpare() bool { return ld.spare != nil }
 
-// Spare returns the recycled platform the loader holds, if any, and
-// forgets it: for another loader to Recycle.
-func (ld *Loader) Spare() *reconcile.Platform {
-	p := ld.spare
-	ld.spare = nil
-	return p
+// Leftovers is the memory a loader keeps from one platform for the next:
+// its recycled platform, its side platform's names table and its
+// decoding batches.
+type Leftovers struct {
+	spare     *reconcile.Platform
+	sideNames *reconcile.Dict
+	batches   [2]*formats.Batch
+}
+
+// Leave returns the loader's leftovers, or nil if it holds no recycled
+// platform, and forgets them: for a loader that has none to Take once
+// this one is done. (At 100M rows a side, where platforms go one at a
+// time, the worker that waited from the start takes the run's last
+// platform: it took 0.2 s to make a side names table of its own, and its
+// load was 0.2 s slower with batches of its own, both on a core the other
+// worker, done, left idle.)
+func (ld *Loader) Leave() *Leftovers {
+	if ld.spare == nil {
+		return nil
+	}
+	lo := &Leftovers{spare: ld.spare, sideNames: ld.sideNames, batches: ld.batches}
+	ld.spare, ld.sideNames, ld.batches = nil, nil, [2]*formats.Batch{}
+	return lo
+}
+
+// Take makes another loader's leftovers this loader's, in place of its
+// own recycled platform and side names, if any.
+func (ld *Loader) Take(lo *Leftovers) {
+	ld.spare, ld.sideNames = lo.spare, lo.sideNames
+	for i, b := range lo.batches {
+		if b != nil {
+			ld.batches[i] = b
+		}
+	}
 }
 
 // NewLoader returns a loader of the plan's platforms, which opens their

@@ -87,6 +87,61 @@ func TestLoadSplit(t *testing.T) {
 	}
 }
 
+// TestLoadTakesLeftovers hands a loader's memory over to another, as a
+// worker that runs out of platforms does for one that has none: the
+// loader that takes it loads the next platform into it, and the platform
+// comes out as a fresh loader's does.
+func TestLoadTakesLeftovers(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const date = "2026-11-26"
+	if _, err := fixtures.Generate(ctx, st, fixtures.Options{Date: date, Platforms: 2, Investors: 40, Transactions: 600, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	opt := ingest.Options{Date: date, Scale: 2, Limits: formats.DefaultLimits()}
+	plan, err := ingest.Discover(ctx, st, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := digest.Start(ctx, st, plan.Keys(), 0)
+	defer objs.Close()
+	objsFresh := digest.Start(ctx, st, plan.Keys()[len(plan.Keys())/2:], 0)
+	defer objsFresh.Close()
+	first, second := plan.Platforms[0], plan.Platforms[1]
+	done, waited, fresh := ingest.NewLoader(objs, plan, opt), ingest.NewLoader(objs, plan, opt), ingest.NewLoader(objsFresh, plan, opt)
+	if lo := done.Leave(); lo != nil {
+		t.Fatal("a loader that holds no recycled platform left some memory")
+	}
+	a, err := done.Load(ctx, first, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done.Recycle(a.Platform)
+	lo := done.Leave()
+	if lo == nil || done.HasSpare() || ingest.KeepsSideNames(done) {
+		t.Fatal("Leave kept the loader's memory")
+	}
+	waited.Take(lo)
+	if !waited.HasSpare() || !ingest.KeepsSideNames(waited) {
+		t.Fatal("Take did not give the loader the other's platform and side names")
+	}
+	b, err := waited.Load(ctx, second, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Platform != a.Platform {
+		t.Error("the platform was not loaded into the recycled one")
+	}
+	c, err := fresh.Load(ctx, second, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePlatform(t, second, c, b)
+}
+
 func samePlatform(t *testing.T, id string, a, b *ingest.Loaded) {
 	t.Helper()
 	pa, pb := a.Platform, b.Platform

@@ -258,9 +258,10 @@ func (d *Dict) Snapshot() formats.Strings {
 // than doubled again and again.
 //
 // A name not in its home line (9% of them, the table being 43% full on
-// the 100M store) waits for a second pass over those only: probing on at
-// once, into the next cache line, took a miss no prefetch had covered,
-// and the loop stalled on it. The second pass prefetches the lines its
+// the 100M store) waits for a second pass over those only, a block of
+// values after the first (see internAll): probing on at once, into the
+// next cache line, took a miss no prefetch had covered, and the loop
+// stalled on it. The second pass prefetches the lines its
 // probes read as the first does. Each pass goes in order and only the
 // second adds, so a new name takes the id one pass would give it.
 // (BenchmarkDictInternAllLarge: 34-36 ns a name to 25-26; the 100M
@@ -276,6 +277,16 @@ func (d *Dict) InternAll(vals *formats.Strings) []uint32 {
 
 // internAll is InternAll without growing the table first: for values that
 // may repeat many times, a plain column's.
+//
+// The two passes go a block of internBlock values at a time: the first
+// pass's lines are then still in the processor's cache when the second
+// probes them, where over a whole page (550k names at 100M rows a side)
+// they had long been evicted, and each name in the second pass took a
+// miss of its own. New names still take their ids in order of
+// appearance: a block's come before the next block's, and in order within
+// it. (The 100M store's run: the second pass 1.42 to 1.02 CPU-s, internAll
+// 7.55 to 7.11; its user time 39.53 to 39.10 s on average over four runs
+// each, taking turns.)
 func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	n := vals.Len()
 	d.ids = mem.Grow(d.ids[:0], n)[:n]
@@ -285,52 +296,62 @@ func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	for _, h := range d.hashes[:min(prefetchAhead, n)] {
 		d.prefetchHome(h)
 	}
-	// First the names found in their home line, most of them; the others
-	// wait for a second pass, rather than each go on probing (or adding)
-	// with a miss no prefetch covers.
 	rest := d.rest[:0]
 	var homes [8]uintptr // the home lines of the next eight values ahead
-	for k, h := range d.hashes {
-		if k%len(homes) == 0 {
-			if a := k + prefetchAhead; a < n {
-				for j := range homes {
-					homes[j] = uintptr(unsafe.Pointer(&d.slots[d.home(uint32(d.hashes[min(a+j, n-1)]>>32))]))
-				}
-				prefetch8(&homes)
-			}
-		}
-		name := vals.At(k)
-		tag := uint32(h >> 32)
-		s := d.home(tag)
-		// The name's id plus one if its home line holds it. A name longer
-		// than a slot's head compares in the arena too: the second pass's.
-		id1 := uint32(0)
-		if len(name) <= dictInline {
-			line := (*[2]dictSlot)(d.slots[s : s+2])
-			for i := range line {
-				if e := &line[i]; e.tag == tag && e.id1 != 0 && int(e.n) == len(name) && headIs(&e.head, name) {
-					id1 = e.id1
-					break
+	for start := 0; start < n; start += internBlock {
+		end := min(start+internBlock, n)
+		// First the names found in their home line, most of them; the
+		// others wait for a second pass, rather than each go on probing
+		// (or adding) with a miss no prefetch covers.
+		rest = rest[:0]
+		for k := start; k < end; k++ {
+			if k%len(homes) == 0 {
+				if a := k + prefetchAhead; a < n {
+					for j := range homes {
+						homes[j] = uintptr(unsafe.Pointer(&d.slots[d.home(uint32(d.hashes[min(a+j, n-1)]>>32))]))
+					}
+					prefetch8(&homes)
 				}
 			}
+			h := d.hashes[k]
+			name := vals.At(k)
+			tag := uint32(h >> 32)
+			s := d.home(tag)
+			// The name's id plus one if its home line holds it. A name
+			// longer than a slot's head compares in the arena too: the
+			// second pass's.
+			id1 := uint32(0)
+			if len(name) <= dictInline {
+				line := (*[2]dictSlot)(d.slots[s : s+2])
+				for i := range line {
+					if e := &line[i]; e.tag == tag && e.id1 != 0 && int(e.n) == len(name) && headIs(&e.head, name) {
+						id1 = e.id1
+						break
+					}
+				}
+			}
+			if id1 != 0 {
+				ids[k] = id1 - 1
+			} else {
+				rest = append(rest, uint32(k))
+			}
 		}
-		if id1 != 0 {
-			ids[k] = id1 - 1
-		} else {
-			rest = append(rest, uint32(k))
+		// Then the rest in order, so that new names take their ids in
+		// order of appearance as before, their probes' lines prefetched.
+		for j, k := range rest {
+			if a := j + prefetchAhead; a < len(rest) {
+				d.prefetchProbe(d.hashes[rest[a]])
+			}
+			ids[k] = d.intern(vals.At(int(k)), d.hashes[k])
 		}
 	}
 	d.rest = rest
-	// Then the rest in order, so that new names take their ids in order of
-	// appearance as before, their probes' lines prefetched.
-	for j, k := range rest {
-		if a := j + prefetchAhead; a < len(rest) {
-			d.prefetchProbe(d.hashes[rest[a]])
-		}
-		ids[k] = d.intern(vals.At(int(k)), d.hashes[k])
-	}
 	return ids
 }
+
+// internBlock is how many values internAll's two passes take at a time:
+// their home lines (64 bytes each) fit the processor's cache.
+const internBlock = 4096
 
 // prefetchProbe starts fetching the home slot of a name with hash h and
 // the line after it.

@@ -297,45 +297,9 @@ func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 		d.prefetchHome(h)
 	}
 	rest := d.rest[:0]
-	var homes [8]uintptr // the home lines of the next eight values ahead
 	for start := 0; start < n; start += internBlock {
 		end := min(start+internBlock, n)
-		// First the names found in their home line, most of them; the
-		// others wait for a second pass, rather than each go on probing
-		// (or adding) with a miss no prefetch covers.
-		rest = rest[:0]
-		for k := start; k < end; k++ {
-			if k%len(homes) == 0 {
-				if a := k + internAhead; a < n {
-					for j := range homes {
-						homes[j] = uintptr(unsafe.Pointer(&d.slots[d.home(uint32(d.hashes[min(a+j, n-1)]>>32))]))
-					}
-					prefetch8(&homes)
-				}
-			}
-			h := d.hashes[k]
-			name := vals.At(k)
-			tag := uint32(h >> 32)
-			s := d.home(tag)
-			// The name's id plus one if its home line holds it. A name
-			// longer than a slot's head compares in the arena too: the
-			// second pass's.
-			id1 := uint32(0)
-			if len(name) <= dictInline {
-				line := (*[2]dictSlot)(d.slots[s : s+2])
-				for i := range line {
-					if e := &line[i]; e.tag == tag && e.id1 != 0 && int(e.n) == len(name) && headIs(&e.head, name) {
-						id1 = e.id1
-						break
-					}
-				}
-			}
-			if id1 != 0 {
-				ids[k] = id1 - 1
-			} else {
-				rest = append(rest, uint32(k))
-			}
-		}
+		rest = d.findAtHome(vals, start, end, rest[:0])
 		// Then the rest in order, so that new names take their ids in
 		// order of appearance as before, their probes' lines prefetched.
 		for j, k := range rest {
@@ -347,6 +311,47 @@ func (d *Dict) internAll(vals *formats.Strings) []uint32 {
 	}
 	d.rest = rest
 	return ids
+}
+
+// findAtHome is internAll's first pass over values start to end: the
+// names found in their home line, most of them, get their ids in d.ids;
+// the others, appended to rest, wait for the second pass, rather than each
+// go on probing (or adding) with a miss no prefetch covers.
+func (d *Dict) findAtHome(vals *formats.Strings, start, end int, rest []uint32) []uint32 {
+	n := len(d.hashes)
+	var homes [8]uintptr // the home lines of the next eight values ahead
+	for k := start; k < end; k++ {
+		if k%len(homes) == 0 {
+			if a := k + internAhead; a < n {
+				for j := range homes {
+					homes[j] = uintptr(unsafe.Pointer(&d.slots[d.home(uint32(d.hashes[min(a+j, n-1)]>>32))]))
+				}
+				prefetch8(&homes)
+			}
+		}
+		h := d.hashes[k]
+		name := vals.At(k)
+		tag := uint32(h >> 32)
+		s := d.home(tag)
+		// The name's id plus one if its home line holds it. A name longer
+		// than a slot's head compares in the arena too: the second pass's.
+		id1 := uint32(0)
+		if len(name) <= dictInline {
+			line := (*[2]dictSlot)(d.slots[s : s+2])
+			for i := range line {
+				if e := &line[i]; e.tag == tag && e.id1 != 0 && int(e.n) == len(name) && headIs(&e.head, name) {
+					id1 = e.id1
+					break
+				}
+			}
+		}
+		if id1 != 0 {
+			d.ids[k] = id1 - 1
+		} else {
+			rest = append(rest, uint32(k))
+		}
+	}
+	return rest
 }
 
 // internBlock is how many values internAll's two passes take at a time:

@@ -108,7 +108,7 @@ func TestLoadTakesLeftovers(t *testing.T) {
 	}
 	objs := digest.Start(ctx, st, plan.Keys(), 0)
 	defer objs.Close()
-	objsFresh := digest.Start(ctx, st, plan.Keys()[len(plan.Keys())/2:], 0)
+	objsFresh := digest.Start(ctx, st, plan.Keys(), 0)
 	defer objsFresh.Close()
 	first, second := plan.Platforms[0], plan.Platforms[1]
 	done, waited, fresh := ingest.NewLoader(objs, plan, opt), ingest.NewLoader(objs, plan, opt), ingest.NewLoader(objsFresh, plan, opt)

@@ -156,13 +156,10 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 					default:
 					}
 				}
-				// A platform decodes its two halves at once when it may have the
-				// machine to itself: when two like it do not fit the budget, or
-				// in the run's last round, where a worker that finishes first
-				// has nothing left to take (the last two platforms of a 10M run
-				// then end within ~20 ms of each other, not ~150 ms). A platform
-				// in parts, larger than the budget, always may.
-				split := workers > 1 && (memoryBytes > 0 && estimate > memoryBytes/2 || len(next) < workers)
+				// A platform's two halves decode at once (ingest.Loader.Load)
+				// unless the run has one worker: with one worker, one
+				// processor.
+				parallel := workers > 1
 				start := time.Now()
 				var loaded *ingest.Loaded
 				var res *reconcile.Result
@@ -171,9 +168,9 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 				if parts > 0 {
 					log.Info("platform larger than the memory limit: reconciled in parts, spilled to disk",
 						"platform", id, "parts", parts, "estimate_bytes", estimate, "memory_limit_bytes", memoryBytes)
-					loaded, res, loadTime, err = reconcileInParts(gctx, loader, id, parts, split, &spillDir, ropt)
+					loaded, res, loadTime, err = reconcileInParts(gctx, loader, id, parts, parallel, &spillDir, ropt)
 				} else {
-					loaded, err = loader.Load(gctx, id, split)
+					loaded, err = loader.Load(gctx, id, parallel)
 					if err == nil {
 						loadTime = time.Since(start)
 						res, err = reconcile.Reconcile(gctx, loaded.Platform, loaded.Input, ropt)
@@ -215,15 +212,15 @@ func reconcilePlatforms(ctx context.Context, st store.Store, plan *ingest.Plan, 
 }
 
 // reconcileInParts loads platform id in parts spilled to dir (its halves
-// at once with split), reconciles it part by part and removes the parts.
-func reconcileInParts(ctx context.Context, loader *ingest.Loader, id string, parts int, split bool, dir *tempDir,
+// at once with parallel), reconciles it part by part and removes the parts.
+func reconcileInParts(ctx context.Context, loader *ingest.Loader, id string, parts int, parallel bool, dir *tempDir,
 	ropt reconcile.Options) (*ingest.Loaded, *reconcile.Result, time.Duration, error) {
 	start := time.Now()
 	d, err := dir.get()
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("engine: spill directory: %w", err)
 	}
-	pt, err := loader.LoadParts(ctx, id, parts, d, split)
+	pt, err := loader.LoadParts(ctx, id, parts, d, parallel)
 	if err != nil {
 		return nil, nil, 0, err
 	}

@@ -12,6 +12,6 @@
 //	defer objs.Close()
 //	ld := ingest.NewLoader(objs, plan, opt)
 //	for _, id := range plan.Platforms {
-//		loaded, err := ld.Load(ctx, id, false) // one platform's columns, objects and rejections
+//		loaded, err := ld.Load(ctx, id, true) // one platform's columns, objects and rejections, its halves at once
 //	}
 package ingest

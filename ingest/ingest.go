@@ -108,9 +108,9 @@ func Discover(ctx context.Context, st store.Store, opt Options) (*Plan, error) {
 }
 
 // Keys returns the keys of the objects to load, platform after platform
-// in the order of Platforms, each platform's in the order Load reads them
-// (its first half, then the second): the order to hash them in ahead
-// (see digest.Start).
+// in the order of Platforms, each platform's first half, then its second
+// (which Load reads at once): the order to hash them in ahead (see
+// digest.Start).
 func (p *Plan) Keys() []string {
 	var keys []string
 	for _, id := range p.Platforms {
@@ -121,8 +121,8 @@ func (p *Plan) Keys() []string {
 	return keys
 }
 
-// loadOrder yields a platform's objects in the order Load reads them when
-// it does not split: its first half, then the second.
+// loadOrder yields a platform's objects in the order they take their
+// numbers in the platform: its first half, then the second.
 func (p *Plan) loadOrder(id string) iter.Seq[found] {
 	return func(yield func(found) bool) {
 		for _, first := range []bool{true, false} {
@@ -136,8 +136,7 @@ func (p *Plan) loadOrder(id string) iter.Seq[found] {
 }
 
 // half yields a platform's objects of one half, in key order: the first
-// half's (loaded first, and into the platform itself when Load splits) or
-// the second's.
+// half's or the second's.
 func (p *Plan) half(id string, first bool) iter.Seq[found] {
 	return func(yield func(found) bool) {
 		for _, f := range p.byPlatform[id] {
@@ -149,14 +148,11 @@ func (p *Plan) half(id string, first bool) iter.Seq[found] {
 }
 
 // inFirstHalf reports whether a platform's table t is in the first half
-// of its load. The halves take about as long when Load splits them: the
-// custody transactions and the ledger's are much alike, so each goes with
-// its side's balances, the custody transactions with the loans too and
-// the ledger's with the accounts. (At 12.5M rows a side, one platform at a
-// time: the custody transactions, the larger, take 1.7 s with the
-// ledger's names to adopt, the ledger's 1.6 s, the accounts and each
-// balances table about 0.06 s. With both balances in the first half, the
-// second ended 0.12-0.17 s before it, a processor idle; now 0.01-0.1 s.)
+// of its load. The halves decode at once and take turns appending row
+// groups (see turns), so they should take about as long: the custody
+// transactions and the ledger's are much alike, so each goes with its
+// side's balances, the custody transactions with the loans too and the
+// ledger's with the accounts.
 func inFirstHalf(t formats.Table) bool {
 	switch t {
 	case formats.CustodyTransactions, formats.CustodyBalances, formats.Loans:
@@ -185,13 +181,8 @@ type Loader struct {
 	plan  *Plan
 	opt   Options
 	spare *reconcile.Platform // a reconciled platform whose columns the next Load reuses
-	// sideNames is the last side platform's names, whose table the next
-	// Load's side reuses (Dict.Reuse).
-	sideNames *reconcile.Dict
 	// Decoding batches kept from platform to platform, one for each half
-	// of a platform's tables (inFirstHalf): the two halves of a split load
-	// decode at once, each into its own; a load that does not split reads
-	// both halves into the first.
+	// of a platform's tables (inFirstHalf), which decode at once.
 	batches [2]*formats.Batch
 }
 
@@ -202,40 +193,38 @@ type Loader struct {
 func (ld *Loader) Recycle(p *reconcile.Platform) { ld.spare = p }
 
 // Drop forgets a recycled platform, for the collector to free.
-func (ld *Loader) Drop() { ld.spare, ld.sideNames = nil, nil }
+func (ld *Loader) Drop() { ld.spare = nil }
 
 // HasSpare reports whether the loader holds a recycled platform.
 func (ld *Loader) HasSpare() bool { return ld.spare != nil }
 
 // Leftovers is the memory a loader keeps from one platform for the next:
-// its recycled platform, its side platform's names table and its
-// decoding batches.
+// its recycled platform and its decoding batches.
 type Leftovers struct {
-	spare     *reconcile.Platform
-	sideNames *reconcile.Dict
-	batches   [2]*formats.Batch
+	spare   *reconcile.Platform
+	batches [2]*formats.Batch
 }
 
 // Leave returns the loader's leftovers, or nil if it holds no recycled
 // platform, and forgets them: for a loader that has none to Take once
 // this one is done. (At 100M rows a side, where platforms go one at a
 // time, the worker that waited from the start takes the run's last
-// platform: it took 0.2 s to make a side names table of its own, and its
-// load was 0.2 s slower with batches of its own, both on a core the other
+// platform: its load was 0.2 s slower with batches of its own, and
+// slower again faulting in columns of its own, on a core the other
 // worker, done, left idle.)
 func (ld *Loader) Leave() *Leftovers {
 	if ld.spare == nil {
 		return nil
 	}
-	lo := &Leftovers{spare: ld.spare, sideNames: ld.sideNames, batches: ld.batches}
-	ld.spare, ld.sideNames, ld.batches = nil, nil, [2]*formats.Batch{}
+	lo := &Leftovers{spare: ld.spare, batches: ld.batches}
+	ld.spare, ld.batches = nil, [2]*formats.Batch{}
 	return lo
 }
 
 // Take makes another loader's leftovers this loader's, in place of its
-// own recycled platform and side names, if any.
+// own recycled platform, if any.
 func (ld *Loader) Take(lo *Leftovers) {
-	ld.spare, ld.sideNames = lo.spare, lo.sideNames
+	ld.spare = lo.spare
 	for i, b := range lo.batches {
 		if b != nil {
 			ld.batches[i] = b
@@ -259,109 +248,152 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 // Loaded.Rejections), not errors; an error means the store failed.
 //
 // Its tables come in two halves (inFirstHalf): the custody transactions
-// with their balances and the loans, then the ledger's transactions with
-// theirs and the accounts. With split, the two decode at once: the first
-// half into the platform, the second into a platform of its own (its own
-// names),
-// adopted with its names and ids translated (see reconcile.Adoption: its
-// ledger transactions while it decodes the accounts, the rest at the
-// end), which costs a second names table and the translation. Split is
-// for a platform that may have the machine to itself (one that runs
-// alone, one of a run's last round); where other workers keep the
-// processors busy, one after the other is cheaper.
-// Either way the platform comes out the same, names and ids included: the
-// first half's names take the first ids, the second's follow in order of
-// appearance.
-func (ld *Loader) Load(ctx context.Context, id string, split bool) (*Loaded, error) {
-	l := ld.loaderOf(reconcile.NewPlatform(id), 0)
-	side := l
-	if split {
-		side = ld.loaderOf(reconcile.NewPlatform(id), 1)
+// with their balances and the loans, and the ledger's transactions with
+// theirs and the accounts. Each half has a goroutine, which decodes its
+// objects one after another into the one platform, and the two take
+// turns appending what they decoded, a row group each (see turns): the
+// platform's names are interned in an order fixed by the objects alone,
+// whichever half decodes faster. With parallel, a half decodes its next
+// row group while the other appends; without, only one half works at a
+// time, its turn lasting from decoding a row group to appending it. The
+// platform comes out the same either way, names and ids included.
+//
+// (Before, the halves of a platform decoded at once only when it might
+// have the machine to itself, the second half into a platform of its own,
+// with names of its own, which the first then adopted: its names interned
+// again, its ids translated. At 100M rows a side, where every platform
+// loaded so, that cost a second names table of 128 MiB and 70-100 ms at
+// the end of each load, one processor idle.)
+func (ld *Loader) Load(ctx context.Context, id string, parallel bool) (*Loaded, error) {
+	p := ld.spare
+	ld.spare = nil
+	if p != nil {
+		p.Recycle(id)
+	} else {
+		p = reconcile.NewPlatform(id)
 	}
-	if sp := ld.spare; sp != nil {
-		ld.spare = nil
-		names := sp.Names.Len() // before Recycle empties them
-		sp.Recycle(id)
-		if split {
-			// The side's names start with the last side's table, or one
-			// the size of the last platform's; the platform keeps its own
-			// (Recycle). (A loader that dropped its side's table, waiting
-			// for memory, and took another worker's platform sized it
-			// from the recycled, empty, names: a 100M platform's side
-			// table then grew from 2^20 slots to 2^22 again.)
-			if ld.sideNames != nil {
-				side.p.Names = ld.sideNames.Reuse()
-			} else {
-				side.p.Names = reconcile.NewDictFor(names)
-			}
-			// The side platform fills the old columns of its tables.
-			q := side.p
-			q.Ledger, sp.Ledger = sp.Ledger, q.Ledger
-			q.Acc, sp.Acc = sp.Acc, q.Acc
+	l, err := ld.loadHalves(ctx, p, parallel, func(ctx context.Context, l *loader, f found, obj int) error {
+		return l.load(ctx, f, obj)
+	})
+	if err != nil {
+		return nil, err
+	}
+	l.log.Debug("platform loaded", "platform", id, "parallel", parallel, "bank_rows", p.Bank.N, "ledger_rows", p.Ledger.N, "rejected", len(l.rejects))
+	return &Loaded{PlatformInput: PlatformInput{Platform: l.p, Input: l.in}, Objects: l.objects, Rejections: l.rejects, Rows: l.rows}, nil
+}
+
+// loadHalves loads the objects of platform p's two halves (inFirstHalf)
+// with each, a goroutine for each half, taking turns (see turns; whole
+// turns without parallel). It returns the first half's loader, what the
+// second's decoded merged into it.
+func (ld *Loader) loadHalves(ctx context.Context, p *reconcile.Platform, parallel bool,
+	each func(ctx context.Context, l *loader, f found, obj int) error) (*loader, error) {
+	// The objects take their numbers up front, first half first, as one
+	// loader reading them in turn would give them.
+	var halves [2][]found
+	var objs [2][]int
+	for h := range halves {
+		for f := range ld.plan.half(p.ID, h == 0) {
+			halves[h] = append(halves[h], f)
+			objs[h] = append(objs[h], p.AddObject(f.info.Key))
 		}
-		l.p = sp
 	}
-	if split {
-		// Once the second half's ledger transactions are all in (they
-		// come before its accounts, in key order), it hands over a
-		// snapshot of its names, and the first half, done with its own,
-		// adopts those names and transactions while the second decodes
-		// the accounts: what is left to adopt at the end is the accounts
-		// and the ledger's balances.
-		ledgerIn := make(chan formats.Strings, 1)
-		var adoption reconcile.Adoption
-		g, gctx := errgroup.WithContext(ctx)
+	t := newTurns(!parallel)
+	ls := [2]*loader{ld.loaderOf(p, 0), ld.loaderOf(p, 1)}
+	g, gctx := errgroup.WithContext(ctx)
+	for h, l := range ls {
+		l.turn = turn{t: t, half: h}
 		g.Go(func() error {
-			for f := range ld.plan.half(id, true) {
-				if err := l.load(gctx, f); err != nil {
+			defer t.done(h)
+			for i, f := range halves[h] {
+				if err := each(gctx, l, f, objs[h][i]); err != nil {
 					return err
-				}
-			}
-			select {
-			case view, ok := <-ledgerIn:
-				if ok {
-					adoption.TakeLedger(l.p, view, &side.p.Ledger)
-				}
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		})
-		g.Go(func() error {
-			defer close(ledgerIn)
-			files := slices.Collect(ld.plan.half(id, false))
-			last := -1 // the last ledger transactions file
-			for i, f := range files {
-				if f.loc.Table == formats.LedgerTransactions {
-					last = i
-				}
-			}
-			for i, f := range files {
-				if err := side.load(gctx, f); err != nil {
-					return err
-				}
-				if i == last && i < len(files)-1 {
-					ledgerIn <- side.p.Names.Snapshot()
 				}
 			}
 			return nil
 		})
-		if err := g.Wait(); err != nil {
-			return nil, err
-		}
-		// Adoption empties the side platform: its names are taken first.
-		// Adopted, only their table is of use now.
-		ld.sideNames = side.p.Names
-		l.merge(side, &adoption)
-	} else {
-		for f := range ld.plan.loadOrder(id) {
-			if err := l.load(ctx, f); err != nil {
-				return nil, err
-			}
-		}
 	}
-	l.log.Debug("platform loaded", "platform", id, "split", split, "bank_rows", l.p.Bank.N, "ledger_rows", l.p.Ledger.N, "rejected", len(l.rejects))
-	return &Loaded{PlatformInput: PlatformInput{Platform: l.p, Input: l.in}, Objects: l.objects, Rejections: l.rejects, Rows: l.rows}, nil
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	ls[0].merge(ls[1])
+	return ls[0], nil
+}
+
+// turns orders the appends of a platform's two halves, each loaded by a
+// goroutine of its own: the first half appends a row group, then the
+// second, then the first again, and so on; once a half is done, the other
+// goes on alone. The order is the objects' alone, so the names, interned
+// as rows are appended, take the same ids however the goroutines run.
+// With whole, a half's turn lasts from decoding its row group (see
+// formats.ReadOptions.Prepare) to appending it: one half works at a time.
+// Only appends end turns: a row group an object's errors keep from being
+// appended ends none, so that the order is the same either way.
+type turns struct {
+	mu    sync.Mutex
+	cond  sync.Cond
+	next  int     // the half whose turn it is
+	ended [2]bool // the halves done
+	whole bool
+}
+
+func newTurns(whole bool) *turns {
+	t := &turns{whole: whole}
+	t.cond.L = &t.mu
+	return t
+}
+
+// wait blocks until it is half h's turn, or the other half is done.
+func (t *turns) wait(h int) {
+	t.mu.Lock()
+	for t.next != h && !t.ended[1-h] {
+		t.cond.Wait()
+	}
+	t.mu.Unlock()
+}
+
+// pass ends half h's turn.
+func (t *turns) pass(h int) {
+	t.mu.Lock()
+	t.next = 1 - h
+	t.mu.Unlock()
+	t.cond.Broadcast()
+}
+
+// done ends half h: the other goes on alone.
+func (t *turns) done(h int) {
+	t.mu.Lock()
+	t.ended[h] = true
+	t.next = 1 - h
+	t.mu.Unlock()
+	t.cond.Broadcast()
+}
+
+// turn is one half's place in turns; the zero turn waits for nothing (a
+// loader of a platform of its own).
+type turn struct {
+	t    *turns
+	half int
+}
+
+// begin starts decoding a row group: with whole turns, in this half's
+// turn. (A row group decoded but not appended, its object rejected, ends
+// no turn: the turns are the appends, whatever else is read.)
+func (u turn) begin() {
+	if u.t != nil && u.t.whole {
+		u.t.wait(u.half)
+	}
+}
+
+// append appends a decoded row group with fn, in this half's turn, and
+// ends the turn.
+func (u turn) append(fn func() error) error {
+	if u.t == nil {
+		return fn()
+	}
+	u.t.wait(u.half)
+	defer u.t.pass(u.half)
+	return fn()
 }
 
 // loaderOf returns a loader of p's objects that decodes them into the
@@ -382,6 +414,7 @@ type loader struct {
 	rejects []Rejection
 	rows    map[string]int64
 	batch   *formats.Batch // reused for every object it reads
+	turn    turn           // its half's place, when two loaders fill one platform
 	// drain, when set, takes each transaction batch's rows away once
 	// appended (a platform loaded in parts: LoadParts).
 	drain func(t *reconcile.Txns, obj int, first bool) error
@@ -407,18 +440,24 @@ func (e *ioErrorReader) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-func (l *loader) load(ctx context.Context, f found) error {
+// load decodes object f into the platform. obj is its number there
+// (Platform.AddObject), or -1 to give it the next.
+func (l *loader) load(ctx context.Context, f found, obj int) error {
 	key := f.info.Key
 	// The checksum for the manifest is taken from the same open object,
 	// while it is decoded.
-	obj, hash, err := l.objs.Open(ctx, key)
+	o, hash, err := l.objs.Open(ctx, key)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
-	defer obj.Close()
-	size := obj.SizeBytes()
-	mark := l.p.Mark()
-	rows, in, err := decodeInto(ctx, l.p, key, f.loc, obj, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: l.batch}, l.drain)
+	defer o.Close()
+	size := o.SizeBytes()
+	if obj < 0 {
+		obj = l.p.AddObject(key)
+	}
+	// Only this object's table: the other half may be appending to others.
+	mark := l.p.Rows(f.loc.Table)
+	rows, in, err := decodeInto(ctx, l.p, obj, key, f.loc, o, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: l.batch}, l.turn, l.drain)
 	sum, herr := hash()
 	if herr != nil {
 		return fmt.Errorf("ingest: read %s: %w", key, herr)
@@ -428,7 +467,7 @@ func (l *loader) load(ctx context.Context, f found) error {
 	}
 	rec := Object{Key: key, SizeBytes: size, SHA256: sum, Table: f.loc.Table.String()}
 	if err != nil {
-		l.p.Rollback(mark)
+		l.p.Truncate(f.loc.Table, mark)
 		rec.Rejected = true
 		l.rejects = append(l.rejects, Rejection{Location: f.loc, Key: key, Reason: err})
 		l.log.Warn("input rejected", "key", key, "reason", err.Error())
@@ -444,11 +483,9 @@ func (l *loader) load(ctx context.Context, f found) error {
 	return nil
 }
 
-// merge adds what another loader decoded (the second half of a
-// platform's tables) after what this one holds, finishing a, the
-// adoption of its platform begun while it loaded.
-func (l *loader) merge(o *loader, a *reconcile.Adoption) {
-	a.Finish(l.p, o.p)
+// merge adds what another loader of the platform decoded (the second half
+// of its tables) after what this one did: objects, rejections and counts.
+func (l *loader) merge(o *loader) {
 	l.objects = append(l.objects, o.objects...)
 	l.rejects = append(l.rejects, o.rejects...)
 	for t, n := range o.rows {
@@ -467,16 +504,17 @@ func IsInputError(err error) bool {
 	return errors.As(err, &fe)
 }
 
-// decodeInto reads one object into the platform. It returns the rows read
-// and, for transaction tables, the count and amount total the
-// conservation check compares against. On an input error (see
-// IsInputError) the caller must roll the platform back; any other error
-// means the store could not be read.
+// decodeInto reads one object, number obj of the platform's, into the
+// platform, appending each row group in its turn (see turns). It returns
+// the rows read and, for transaction tables, the count and amount total
+// the conservation check compares against. On an input error (see
+// IsInputError) the caller must truncate the object's table back; any
+// other error means the store could not be read.
 //
 // drain, when not nil, is handed each transaction batch's table once the
 // batch's rows are appended (first: the object's first batch).
-func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Location, r io.ReaderAt, size int64, opt formats.ReadOptions,
-	drain func(t *reconcile.Txns, obj int, first bool) error) (int64, reconcile.Input, error) {
+func decodeInto(ctx context.Context, p *reconcile.Platform, obj int, key string, loc Location, r io.ReaderAt, size int64, opt formats.ReadOptions,
+	turn turn, drain func(t *reconcile.Txns, obj int, first bool) error) (int64, reconcile.Input, error) {
 	var rows int64
 	var in reconcile.Input
 	side, amountCol := reconcile.Bank, -1 // amountCol: transactions only
@@ -486,11 +524,13 @@ func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Loca
 	case formats.LedgerTransactions:
 		side, amountCol = reconcile.Ledger, formats.LTAmount
 	}
-	objIdx := p.AddObject(key)
 	src := &ioErrorReader{r: r}
-	opt.Prepare = p.Prepare
+	opt.Prepare = func(b *formats.Batch) {
+		turn.begin()
+		p.Prepare(b)
+	}
 	err := formats.Read(ctx, key, src, size, formats.SchemaOf(loc.Table), opt, func(b *formats.Batch) error {
-		if err := p.Append(objIdx, key, loc.BankID, b); err != nil {
+		if err := turn.append(func() error { return p.Append(obj, key, loc.BankID, b) }); err != nil {
 			return err
 		}
 		rows += int64(b.Len)
@@ -498,7 +538,7 @@ func decodeInto(ctx context.Context, p *reconcile.Platform, key string, loc Loca
 			in.Rows[side] += int64(b.Len)
 			in.Amount[side].AddAll(b.Cols[amountCol].Ints())
 			if drain != nil {
-				return drain(p.Side(side), objIdx, b.FirstRow == 0)
+				return drain(p.Side(side), obj, b.FirstRow == 0)
 			}
 		}
 		return nil

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"os"
 	"slices"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/recon-dev/recon/formats"
 	"github.com/recon-dev/recon/reconcile"
@@ -30,9 +27,6 @@ type Parted struct {
 	rejected [2][][2]int64
 	spans    [2][]reconcile.Span
 	scratch  [2]*reconcile.Txns
-	// adopted, when the ledger's half was loaded on its own names (split),
-	// translates its rows' ids to the platform's as they are read back.
-	adopted *reconcile.Adoption
 	// The rows matching by reference leaves, by leftover part and side
 	// (reconcile.LeftRows): written while the parts are reconciled, read
 	// once they all are.
@@ -86,17 +80,12 @@ func (s *partSink) drain(t *reconcile.Txns, obj int, first bool) error {
 // batch of them at a time. A rejected object's rows are dropped when the
 // parts are read back.
 //
-// With split, the platform's two halves decode at once, as Load's do: the
-// ledger's half on names of its own, which the platform adopts at the end
-// and Part translates the ledger's rows to. The platform comes out the
-// same either way, names and ids included.
-func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir string, split bool) (pt *Parted, err error) {
-	streaming := func() *reconcile.Platform {
-		p := reconcile.NewPlatform(id)
-		p.Streaming = true
-		return p
-	}
-	l := ld.loaderOf(streaming(), 0)
+// The platform's two halves load as Load's do, taking turns, decoding at
+// once with parallel. The platform comes out the same either way, names
+// and ids included.
+func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir string, parallel bool) (pt *Parted, err error) {
+	p := reconcile.NewPlatform(id)
+	p.Streaming = true
 	pt = &Parted{files: make([][2]*spill.File, parts), dir: dir,
 		left: make([][2]*spill.Writer, parts), leftFiles: make([][2]*spill.File, parts)}
 	var sinks [2]*partSink
@@ -133,23 +122,10 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 			s.writers[k] = w
 		}
 	}
-	if split {
-		side := ld.loaderOf(streaming(), 1)
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() error { return l.loadParted(gctx, ld.plan.half(id, true), &sinks, pt) })
-		g.Go(func() error { return side.loadParted(gctx, ld.plan.half(id, false), &sinks, pt) })
-		if err := g.Wait(); err != nil {
-			return nil, err
-		}
-		// The ledger's half read its objects as numbers 0, 1, ...: they
-		// follow the first half's.
-		base := len(l.p.Objects)
-		for i := range sinks[reconcile.Ledger].spans {
-			sinks[reconcile.Ledger].spans[i].Obj += base
-		}
-		pt.adopted = &reconcile.Adoption{}
-		l.merge(side, pt.adopted)
-	} else if err := l.loadParted(ctx, ld.plan.loadOrder(id), &sinks, pt); err != nil {
+	l, err := ld.loadHalves(ctx, p, parallel, func(ctx context.Context, l *loader, f found, obj int) error {
+		return l.loadPart(ctx, f, obj, &sinks, pt)
+	})
+	if err != nil {
 		return nil, err
 	}
 	for side, s := range sinks {
@@ -165,41 +141,36 @@ func (ld *Loader) LoadParts(ctx context.Context, id string, parts int, dir strin
 	}
 	l.p.Ledger.Spans, l.p.Bank.Spans = pt.spans[reconcile.Ledger], pt.spans[reconcile.Bank]
 	pt.Loaded = Loaded{PlatformInput: PlatformInput{Platform: l.p, Input: l.in}, Objects: l.objects, Rejections: l.rejects, Rows: l.rows}
-	l.log.Debug("platform loaded in parts", "platform", id, "parts", parts, "split", split,
+	l.log.Debug("platform loaded in parts", "platform", id, "parts", parts, "parallel", parallel,
 		"bank_rows", sinks[reconcile.Bank].next, "ledger_rows", sinks[reconcile.Ledger].next, "rejected", len(l.rejects))
 	return pt, nil
 }
 
-// loadParted loads files, their transactions through the sinks. Of
-// sinks and pt, it touches only the sides of the files' tables: the two
-// halves of a split load run it at once.
-func (l *loader) loadParted(ctx context.Context, files iter.Seq[found], sinks *[2]*partSink, pt *Parted) error {
+// loadPart loads object f, number obj of the platform's, its
+// transactions through the sinks. Of sinks and pt, it touches only the
+// side of the object's table: the two halves of a platform run it at once.
+func (l *loader) loadPart(ctx context.Context, f found, obj int, sinks *[2]*partSink, pt *Parted) error {
 	l.drain = func(t *reconcile.Txns, obj int, first bool) error {
 		return sinks[t.Side].drain(t, obj, first)
 	}
-	for f := range files {
-		side, ok := txnSide(f.loc.Table)
-		if !ok {
-			if err := l.load(ctx, f); err != nil {
-				return err
-			}
-			continue
-		}
-		s := sinks[side]
-		start, nfees, nrej := s.next, 0, len(l.rejects)
+	side, ok := txnSide(f.loc.Table)
+	if !ok {
+		return l.load(ctx, f, obj)
+	}
+	s := sinks[side]
+	start, nfees, nrej := s.next, 0, len(l.rejects)
+	if s.fees != nil {
+		nfees = len(*s.fees)
+	}
+	if err := l.load(ctx, f, obj); err != nil {
+		return err
+	}
+	if len(l.rejects) > nrej {
 		if s.fees != nil {
-			nfees = len(*s.fees)
+			*s.fees = (*s.fees)[:nfees]
 		}
-		if err := l.load(ctx, f); err != nil {
-			return err
-		}
-		if len(l.rejects) > nrej {
-			if s.fees != nil {
-				*s.fees = (*s.fees)[:nfees]
-			}
-			if s.next > start {
-				pt.rejected[side] = append(pt.rejected[side], [2]int64{start, s.next})
-			}
+		if s.next > start {
+			pt.rejected[side] = append(pt.rejected[side], [2]int64{start, s.next})
 		}
 	}
 	return nil
@@ -224,9 +195,6 @@ func (pt *Parted) Part(ctx context.Context, k int) (ledger, bank *reconcile.Txns
 		t := pt.scratchOf(side)
 		if err := spill.Read(ctx, pt.files[k][side], t); err != nil {
 			return nil, nil, fmt.Errorf("ingest: platform %s, part %d: %w", pt.Platform.ID, k, err)
-		}
-		if side == reconcile.Ledger && pt.adopted != nil {
-			pt.adopted.Translate(t)
 		}
 		if len(pt.rejected[side]) > 0 {
 			t = dropRows(t, pt.rejected[side])

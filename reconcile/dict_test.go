@@ -287,15 +287,6 @@ func BenchmarkDictBuild(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(pages)*page), "ns/name")
 }
 
-// names lists every name in order of id.
-func (d *Dict) names() []string {
-	out := make([]string, d.Len())
-	for id := range out {
-		out[id] = d.Name(uint32(id))
-	}
-	return out
-}
-
 // TestDictReuse empties a dictionary for the next platform: the old names
 // stay readable, the new dictionary starts again at id 1 with the old
 // table's size, and knows none of the old names.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"sync"
 	"unsafe"
 
 	"github.com/recon-dev/recon/formats"
@@ -235,13 +234,6 @@ func (d *Dict) Name(id uint32) string {
 
 // Len returns the number of names, the empty one included.
 func (d *Dict) Len() int { return len(d.offs) - 1 }
-
-// Snapshot returns a view of the names so far, in order of id. Names
-// added later go past its end: the view stays valid and unchanged, and
-// may be read by another goroutine while this one adds more (Adoption).
-func (d *Dict) Snapshot() formats.Strings {
-	return formats.Strings{Offsets: d.offs, Bytes: d.arena}
-}
 
 // InternAll returns the ids of every value of vals (a dictionary page's
 // values, say, all different), adding the new ones: the ids are Intern's,
@@ -478,17 +470,6 @@ func (t *Txns) truncate(n int) {
 	}
 }
 
-// idCols returns t's columns of name ids over rows from on: what an
-// Adoption translates.
-func (t *Txns) idCols(from int) [][]uint32 {
-	n := t.N
-	cols := [][]uint32{t.Payer[from:n], t.Payee[from:n], t.Currency[from:n], t.Loan[from:n]}
-	if t.Side == Bank {
-		cols = append(cols, t.Bank[from:n])
-	}
-	return cols
-}
-
 // ClearRows empties t of its rows and spans, keeping its memory.
 func (t *Txns) ClearRows() {
 	t.truncate(0)
@@ -620,144 +601,82 @@ func (p *Platform) AddObject(key string) int {
 	return len(p.Objects) - 1
 }
 
-// Adoption makes platform p take over every table another platform, src,
-// holds rows of (p must hold no rows of them), as if their objects had
-// been appended to p after its own: src's names are interned in p in
-// src's order of ids and the id columns translated. It goes in steps, the
-// first while src is still being loaded: once p's own tables are complete
-// and src's ledger transactions are, TakeLedger interns the names src has
-// so far and translates those transactions, while src's loader goes on
-// with its other tables; Finish does the rest. The zero Adoption is ready:
-// Finish alone adopts src at once.
-type Adoption struct {
-	ids        []uint32 // p's ids of src's first names, in src's order of ids
-	ledgerRows int      // src's ledger transactions translated
-}
-
-// TakeLedger interns the names of view, a snapshot of src's names taken
-// by src's loader (Dict.Snapshot) once it is done with src's ledger
-// transactions, and translates ledger, those transactions, in place. It
-// must not run at the same time as anything else that reads or writes p
-// or ledger; src's loader may meanwhile add names and other tables (and,
-// once it has returned, more ledger rows: Finish translates those).
-func (a *Adoption) TakeLedger(p *Platform, view formats.Strings, ledger *Txns) {
-	a.takeNames(p, view)
-	translate(a.ids, ledger.idCols(0)...)
-	a.ledgerRows = ledger.N
-}
-
-// takeNames interns the names of view past those taken before. Most are
-// p's already (the two halves of a platform name the same accounts and
-// loans): the table grows as new ones come, not first for all of them as
-// InternAll's would, which left it twice the size it needed.
-func (a *Adoption) takeNames(p *Platform, view formats.Strings) {
-	if n := len(a.ids); n < view.Len() {
-		rest := formats.Strings{Offsets: view.Offsets[n:], Bytes: view.Bytes}
-		a.ids = append(a.ids, p.Names.internAll(&rest)...)
-	}
-}
-
-// Finish makes p take over every table src holds rows of, the ledger
-// rows TakeLedger translated as they are. src is spent.
-func (a *Adoption) Finish(p *Platform, src *Platform) {
-	a.takeNames(p, src.Names.Snapshot())
-	ids := a.ids
-	var cols [][]uint32
-	base := len(p.Objects)
-	take := func(what string, dstN, srcN int, sp spans, idCols ...[]uint32) bool {
-		if srcN == 0 {
-			return false
-		}
-		if dstN != 0 {
-			panic("reconcile: Adopt of " + what + " onto a platform holding some")
-		}
-		for i := range sp {
-			sp[i].Obj += base
-		}
-		cols = append(cols, idCols...)
-		return true
-	}
-	if t := &src.Ledger; take("ledger transactions", p.Ledger.N, t.N, t.Spans, t.idCols(a.ledgerRows)...) {
-		p.Ledger = *t
-	}
-	if t := &src.Bank; take("custody transactions", p.Bank.N, t.N, t.Spans, t.idCols(0)...) {
-		p.Bank = *t
-	}
-	if c := &src.CBal; take("custody balances", p.CBal.N, c.N, c.Spans, c.Bank, c.Account, c.Currency) {
-		p.CBal = *c
-	}
-	if l := &src.LBal; take("ledger balances", p.LBal.N, l.N, l.Spans, l.Account, l.Currency) {
-		p.LBal = *l
-	}
-	if ac := &src.Acc; take("accounts", p.Acc.N, ac.N, ac.Spans, ac.Account, ac.Holder) {
-		p.Acc = *ac
-	}
-	if o := &src.Loans; take("loans", p.Loans.N, o.N, o.Spans, o.Loan, o.Borrower, o.Currency) {
-		p.Loans = *o
-	}
-	translate(ids, cols...)
-	p.Objects = append(p.Objects, src.Objects...)
-	*src = Platform{}
-}
-
-// Translate maps the ids of t, rows of src's that Finish did not see
-// (read back from disk, say), to p's: t's rows as if adopted with the rest.
-func (a *Adoption) Translate(t *Txns) {
-	translate(a.ids, t.idCols(0)...)
-}
-
-// translate maps every id of cols through ids, the columns at once.
-func translate(ids []uint32, cols ...[]uint32) {
-	var wg sync.WaitGroup
-	for _, col := range cols {
-		wg.Go(func() {
-			for i, v := range col {
-				col[i] = ids[v]
-			}
-		})
-	}
-	wg.Wait()
-}
-
 // Mark remembers the table sizes, for Rollback.
 type Mark [6]int
 
+// markTables are the tables of a Mark, in its order.
+func markTables() [6]formats.Table {
+	return [6]formats.Table{formats.CustodyTransactions, formats.LedgerTransactions, formats.CustodyBalances,
+		formats.LedgerBalances, formats.Accounts, formats.Loans}
+}
+
 // Mark returns the current sizes.
 func (p *Platform) Mark() Mark {
-	return Mark{p.Bank.N, p.Ledger.N, p.CBal.N, p.LBal.N, p.Acc.N, p.Loans.N}
+	var m Mark
+	for i, t := range markTables() {
+		m[i] = p.Rows(t)
+	}
+	return m
 }
 
 // Rollback drops every row appended since m.
 func (p *Platform) Rollback(m Mark) {
-	if p.Bank.N > m[0] {
-		p.Bank.truncate(m[0])
+	for i, t := range markTables() {
+		p.Truncate(t, m[i])
 	}
-	if p.Ledger.N > m[1] {
-		p.Ledger.truncate(m[1])
+}
+
+// Rows returns how many rows of table t the platform holds.
+func (p *Platform) Rows(t formats.Table) int {
+	switch t {
+	case formats.CustodyTransactions:
+		return p.Bank.N
+	case formats.LedgerTransactions:
+		return p.Ledger.N
+	case formats.CustodyBalances:
+		return p.CBal.N
+	case formats.LedgerBalances:
+		return p.LBal.N
+	case formats.Accounts:
+		return p.Acc.N
+	case formats.Loans:
+		return p.Loans.N
 	}
-	c := &p.CBal
-	if c.N > m[2] {
-		n := m[2]
-		c.N, c.Bank, c.Account, c.Currency, c.Opening, c.Closing = n, c.Bank[:n], c.Account[:n], c.Currency[:n], c.Opening[:n], c.Closing[:n]
-		c.Spans = trimSpans(c.Spans, n)
-	}
-	l := &p.LBal
-	if l.N > m[3] {
-		n := m[3]
-		l.N, l.Account, l.Currency, l.Closing = n, l.Account[:n], l.Currency[:n], l.Closing[:n]
-		l.Spans = trimSpans(l.Spans, n)
-	}
-	a := &p.Acc
-	if a.N > m[4] {
-		n := m[4]
-		a.N, a.Account, a.Role, a.Holder, a.Related = n, a.Account[:n], a.Role[:n], a.Holder[:n], a.Related[:n]
-		a.Spans = trimSpans(a.Spans, n)
-	}
-	o := &p.Loans
-	if o.N > m[5] {
-		n := m[5]
-		o.N, o.Loan, o.Borrower, o.Principal, o.Currency = n, o.Loan[:n], o.Borrower[:n], o.Principal[:n], o.Currency[:n]
-		o.Spans = trimSpans(o.Spans, n)
+	return 0
+}
+
+// Truncate drops the rows of table t past its first n. It reads and
+// writes no other table's: another loader may be appending to those.
+func (p *Platform) Truncate(t formats.Table, n int) {
+	switch t {
+	case formats.CustodyTransactions:
+		if p.Bank.N > n {
+			p.Bank.truncate(n)
+		}
+	case formats.LedgerTransactions:
+		if p.Ledger.N > n {
+			p.Ledger.truncate(n)
+		}
+	case formats.CustodyBalances:
+		if c := &p.CBal; c.N > n {
+			c.N, c.Bank, c.Account, c.Currency, c.Opening, c.Closing = n, c.Bank[:n], c.Account[:n], c.Currency[:n], c.Opening[:n], c.Closing[:n]
+			c.Spans = trimSpans(c.Spans, n)
+		}
+	case formats.LedgerBalances:
+		if l := &p.LBal; l.N > n {
+			l.N, l.Account, l.Currency, l.Closing = n, l.Account[:n], l.Currency[:n], l.Closing[:n]
+			l.Spans = trimSpans(l.Spans, n)
+		}
+	case formats.Accounts:
+		if a := &p.Acc; a.N > n {
+			a.N, a.Account, a.Role, a.Holder, a.Related = n, a.Account[:n], a.Role[:n], a.Holder[:n], a.Related[:n]
+			a.Spans = trimSpans(a.Spans, n)
+		}
+	case formats.Loans:
+		if o := &p.Loans; o.N > n {
+			o.N, o.Loan, o.Borrower, o.Principal, o.Currency = n, o.Loan[:n], o.Borrower[:n], o.Principal[:n], o.Currency[:n]
+			o.Spans = trimSpans(o.Spans, n)
+		}
 	}
 }
 

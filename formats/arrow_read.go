@@ -53,10 +53,15 @@ func readArrow(ctx context.Context, key string, r io.ReaderAt, size int64, s *Sc
 		return err
 	}
 	errs := newErrorList(key, opt.Limits.ErrorsPerObject)
-	b := opt.batch(s)
+	src := &batchSource{opt: opt, s: s}
+	defer src.close()
 	var firstRow int64
 	for i := range fr.NumRecords() {
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := src.next(ctx)
+		if err != nil {
 			return err
 		}
 		rec, err := fr.RecordBatch(i)
@@ -67,7 +72,6 @@ func readArrow(ctx context.Context, key string, r io.ReaderAt, size int64, s *Sc
 		if lim := opt.Limits.RowsPerObject; lim > 0 && firstRow+n > lim {
 			return &Error{Key: key, RowGroup: i, Err: fmt.Errorf("%w: more than %d rows", ErrLimit, lim)}
 		}
-		b.reset()
 		b.Len = int(n)
 		b.FirstRow = firstRow
 		b.RowGroup = i
@@ -97,6 +101,7 @@ func readArrow(ctx context.Context, key string, r io.ReaderAt, size int64, s *Sc
 			}
 		}
 		if errs.empty() {
+			src.handed()
 			if err := fn(b); err != nil {
 				return err
 			}

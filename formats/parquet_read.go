@@ -52,17 +52,24 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 	}
 
 	errs := newErrorList(key, opt.Limits.ErrorsPerObject)
-	b := opt.batch(s)
-	// The column chunk buffer goes from object to object with the batch
-	// (parquet-go reads copies of it, never the buffer itself).
-	cr.regions[1].data = b.chunk[:0]
-	defer func() { b.chunk = cr.regions[1].data }()
+	src := &batchSource{opt: opt, s: s}
+	defer src.close()
+	if opt.Batches == nil {
+		// The column chunk buffer goes from object to object with the
+		// batch (parquet-go reads copies of it, never the buffer itself).
+		b, _ := src.next(ctx)
+		cr.regions[1].data = b.chunk[:0]
+		defer func() { b.chunk = cr.regions[1].data }()
+	}
 	var firstRow int64
 	for rgi, rg := range f.RowGroups() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b.reset()
+		b, err := src.next(ctx)
+		if err != nil {
+			return err
+		}
 		b.Len = int(rg.NumRows())
 		b.FirstRow = firstRow
 		b.ObjectRows = f.NumRows()
@@ -130,6 +137,7 @@ func readParquet(ctx context.Context, key string, r io.ReaderAt, size int64, s *
 			}
 		}
 		if errs.empty() {
+			src.handed()
 			if err := fn(b); err != nil {
 				return err
 			}

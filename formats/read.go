@@ -21,6 +21,13 @@ type ReadOptions struct {
 	// one table to another too (see Batch.retarget). Not safe for two
 	// reads at once.
 	Batch *Batch
+	// Batches, when set, supplies the batch of each run in place of
+	// Batch: the reader takes one before decoding a run (waiting, when
+	// none is free) and the callback keeps the batch it is handed, to
+	// give back to Batches once done with it, so that a consumer may go
+	// on with a batch while the reader decodes the next. A batch the
+	// reader takes and does not hand on, it gives back itself.
+	Batches chan *Batch
 	// Prepare, when set, is called for each batch before its rows are
 	// decoded (Len, FirstRow, RowGroup and ObjectRows set). It may install
 	// the consumer's own arrays as a column's Str or Int, with Base set to
@@ -28,6 +35,53 @@ type ReadOptions struct {
 	// the consumer takes them back in the callback, never copying. Values
 	// of a batch that fails are appended past what the consumer kept.
 	Prepare func(*Batch)
+}
+
+// batchSource hands a reader the batch of each run (see
+// ReadOptions.Batches).
+type batchSource struct {
+	opt  ReadOptions
+	s    *Schema
+	one  *Batch // without Batches: the one batch of every run
+	held *Batch // with Batches: taken and not handed on
+}
+
+// next returns the batch for the next run, empty.
+func (bs *batchSource) next(ctx context.Context) (*Batch, error) {
+	if bs.opt.Batches == nil {
+		if bs.one == nil {
+			bs.one = bs.opt.batch(bs.s)
+		} else {
+			bs.one.reset()
+		}
+		return bs.one, nil
+	}
+	if bs.held != nil {
+		bs.held.reset()
+		return bs.held, nil
+	}
+	select {
+	case b := <-bs.opt.Batches:
+		b.reset()
+		if b.Schema != bs.s {
+			b.retarget(bs.s)
+		}
+		bs.held = b
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// handed records that the callback took the batch of the last run.
+func (bs *batchSource) handed() { bs.held = nil }
+
+// close gives back a batch taken and not handed on.
+func (bs *batchSource) close() {
+	if bs.held != nil {
+		bs.opt.Batches <- bs.held
+		bs.held = nil
+	}
 }
 
 func (o ReadOptions) batch(s *Schema) *Batch {

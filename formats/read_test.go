@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -269,5 +271,70 @@ func TestOneBatchAcrossTables(t *testing.T) {
 	}
 	if &shared.Cols[CTAmount].Int[:1][0] != amounts {
 		t.Error("the transactions' amounts were decoded into new memory, not the batch's")
+	}
+}
+
+// TestReadBatches reads with a pool of batches (ReadOptions.Batches):
+// each run's batch is the callback's to keep and give back later, the
+// reader waits for a free one, and one it took and did not hand on (its
+// run had a bad value) it gives back itself.
+func TestReadBatches(t *testing.T) {
+	rows := make([]LedgerBalanceRow, 95)
+	for i := range rows {
+		rows[i] = LedgerBalanceRow{PlatformID: "P", AccountID: fmt.Sprint("A-", i), Closing: int64(i), Currency: "CNY"}
+	}
+	for _, bad := range []bool{false, true} {
+		if bad {
+			rows[64].Currency = "not a currency"
+		}
+		var buf bytes.Buffer
+		if err := WriteTableRowGroups(&buf, LedgerBalances, 2, "test", rows, 10); err != nil {
+			t.Fatal(err)
+		}
+		pool := make(chan *Batch, 2)
+		pool <- NewBatch(SchemaOf(LedgerBalances))
+		pool <- NewBatch(SchemaOf(Accounts)) // retargeted
+		var held []*Batch
+		var got []int64
+		var firsts []int64
+		err := Read(context.Background(), "k.parquet", bytes.NewReader(buf.Bytes()), int64(buf.Len()), SchemaOf(LedgerBalances),
+			ReadOptions{Scale: 2, Limits: DefaultLimits(), Batches: pool}, func(b *Batch) error {
+				for _, h := range held {
+					if h == b {
+						t.Fatal("the reader handed on a batch the callback still holds")
+					}
+				}
+				got = append(got, b.Cols[LBClosing].Ints()...)
+				firsts = append(firsts, b.FirstRow)
+				held = append(held, b)
+				if len(held) == 2 {
+					pool <- held[0] // the older goes back: the reader waited for it
+					held = held[1:]
+				}
+				return nil
+			})
+		for _, b := range held {
+			pool <- b
+		}
+		if len(pool) != 2 {
+			t.Fatalf("bad %v: %d batches back in the pool, want 2", bad, len(pool))
+		}
+		want := 95
+		if bad {
+			want = 60 // the row groups before the bad value's
+			if !errors.Is(err, ErrBadValue) {
+				t.Fatalf("bad value: err %v", err)
+			}
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != want || !slices.Equal(firsts, []int64{0, 10, 20, 30, 40, 50, 60, 70, 80, 90}[:(want+9)/10]) {
+			t.Fatalf("bad %v: %d values, first rows %v", bad, len(got), firsts)
+		}
+		for i, v := range got {
+			if v != int64(i) {
+				t.Fatalf("bad %v: value %d is %d", bad, i, v)
+			}
+		}
 	}
 }

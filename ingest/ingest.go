@@ -181,9 +181,10 @@ type Loader struct {
 	plan  *Plan
 	opt   Options
 	spare *reconcile.Platform // a reconciled platform whose columns the next Load reuses
-	// Decoding batches kept from platform to platform, one for each half
-	// of a platform's tables (inFirstHalf), which decode at once.
-	batches [2]*formats.Batch
+	// Decoding batches kept from platform to platform, aheadBatches for
+	// each half of a platform's tables (inFirstHalf), which decode at
+	// once: a half read one after the other uses its first.
+	batches [2][]*formats.Batch
 }
 
 // Recycle hands back a platform that is reconciled and no longer read:
@@ -202,7 +203,7 @@ func (ld *Loader) HasSpare() bool { return ld.spare != nil }
 // its recycled platform and its decoding batches.
 type Leftovers struct {
 	spare   *reconcile.Platform
-	batches [2]*formats.Batch
+	batches [2][]*formats.Batch
 }
 
 // Leave returns the loader's leftovers, or nil if it holds no recycled
@@ -217,7 +218,7 @@ func (ld *Loader) Leave() *Leftovers {
 		return nil
 	}
 	lo := &Leftovers{spare: ld.spare, batches: ld.batches}
-	ld.spare, ld.batches = nil, [2]*formats.Batch{}
+	ld.spare, ld.batches = nil, [2][]*formats.Batch{}
 	return lo
 }
 
@@ -225,9 +226,9 @@ func (ld *Loader) Leave() *Leftovers {
 // own recycled platform, if any.
 func (ld *Loader) Take(lo *Leftovers) {
 	ld.spare = lo.spare
-	for i, b := range lo.batches {
-		if b != nil {
-			ld.batches[i] = b
+	for i, bs := range lo.batches {
+		if bs != nil {
+			ld.batches[i] = bs
 		}
 	}
 }
@@ -238,11 +239,19 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Loader{objs: objs, plan: plan, opt: opt, batches: [2]*formats.Batch{
-		formats.NewBatch(formats.SchemaOf(formats.CustodyTransactions)),
-		formats.NewBatch(formats.SchemaOf(formats.LedgerTransactions)),
-	}}
+	ld := &Loader{objs: objs, plan: plan, opt: opt}
+	for h, t := range []formats.Table{formats.CustodyTransactions, formats.LedgerTransactions} {
+		for range aheadBatches {
+			ld.batches[h] = append(ld.batches[h], formats.NewBatch(formats.SchemaOf(t)))
+		}
+	}
+	return ld
 }
+
+// aheadBatches is how many batches each half of a platform decodes into
+// in turn: with the halves at once, a half's reader may decode the next
+// while the rest wait to be appended in their turns (see appender).
+const aheadBatches = 2
 
 // Load decodes one platform's objects. Bad objects are rejected (see
 // Loaded.Rejections), not errors; an error means the store failed.
@@ -253,10 +262,11 @@ func NewLoader(objs *digest.Objects, plan *Plan, opt Options) *Loader {
 // objects one after another into the one platform, and the two take
 // turns appending what they decoded, a row group each (see turns): the
 // platform's names are interned in an order fixed by the objects alone,
-// whichever half decodes faster. With parallel, a half decodes its next
-// row group while the other appends; without, only one half works at a
-// time, its turn lasting from decoding a row group to appending it. The
-// platform comes out the same either way, names and ids included.
+// whichever half decodes faster. With parallel, each half's row groups
+// are appended by a goroutine of their own (see appender) while its
+// reader decodes the next; without, only one half works at a time, its
+// turn lasting from decoding a row group to appending it. The platform
+// comes out the same either way, names and ids included.
 //
 // (Before, the halves of a platform decoded at once only when it might
 // have the machine to itself, the second half into a platform of its own,
@@ -301,10 +311,28 @@ func (ld *Loader) loadHalves(ctx context.Context, p *reconcile.Platform, paralle
 	t := newTurns(!parallel)
 	ls := [2]*loader{ld.loaderOf(p, 0), ld.loaderOf(p, 1)}
 	g, gctx := errgroup.WithContext(ctx)
+	if parallel && !p.Streaming {
+		p.ReadAhead()
+		defer p.EndReadAhead()
+	}
 	for h, l := range ls {
 		l.turn = turn{t: t, half: h}
+		if parallel && !p.Streaming {
+			// The half's appender, which ends its turns once its reader is
+			// done and it has appended all it was handed.
+			l.ahead = newAppender(p, l.turn, ld.batches[h])
+			g.Go(func() error {
+				defer t.done(h)
+				l.ahead.run()
+				return nil
+			})
+		}
 		g.Go(func() error {
-			defer t.done(h)
+			if l.ahead != nil {
+				defer close(l.ahead.jobs)
+			} else {
+				defer t.done(h)
+			}
 			for i, f := range halves[h] {
 				if err := each(gctx, l, f, objs[h][i]); err != nil {
 					return err
@@ -318,6 +346,49 @@ func (ld *Loader) loadHalves(ctx context.Context, p *reconcile.Platform, paralle
 	}
 	ls[0].merge(ls[1])
 	return ls[0], nil
+}
+
+// appender appends the batches one half of a platform's reader decodes,
+// in the half's turns, while the reader goes on with the next (see
+// reconcile.Platform.ReadAhead): the reader need not wait for the other
+// half's appends, only for a free batch. The reader checks each batch
+// first (Platform.CheckOwner), so that an append cannot fail: the reader
+// knows what becomes of an object once it is read, and goes on to the
+// next, unless it must take a rejected one's rows back out. (With a
+// half's reader appending its own batches, as with the halves one after
+// the other, the halves went in step: the ledger's half, whose row groups
+// decode faster than the custody's, waited for the custody's at each, and
+// the accounts it has last were appended alone at the end.)
+type appender struct {
+	p       *reconcile.Platform
+	turn    turn
+	jobs    chan appendJob
+	pool    chan *formats.Batch // the half's batches: the reader takes them, the appender gives them back
+	pending sync.WaitGroup      // batches handed on and not yet appended
+}
+
+// appendJob is a batch for the appender, of number obj of the platform's
+// objects.
+type appendJob struct {
+	b   *formats.Batch
+	obj int
+}
+
+func newAppender(p *reconcile.Platform, u turn, batches []*formats.Batch) *appender {
+	a := &appender{p: p, turn: u, jobs: make(chan appendJob, len(batches)), pool: make(chan *formats.Batch, len(batches))}
+	for _, b := range batches {
+		a.pool <- b
+	}
+	return a
+}
+
+// run appends the batches handed to it until the reader closes jobs.
+func (a *appender) run() {
+	for j := range a.jobs {
+		a.turn.append(func() { a.p.AppendChecked(j.obj, j.b) })
+		a.pool <- j.b
+		a.pending.Done()
+	}
 }
 
 // turns orders the appends of a platform's two halves, each loaded by a
@@ -387,20 +458,22 @@ func (u turn) begin() {
 
 // append appends a decoded row group with fn, in this half's turn, and
 // ends the turn.
-func (u turn) append(fn func() error) error {
+func (u turn) append(fn func()) {
 	if u.t == nil {
-		return fn()
+		fn()
+		return
 	}
 	u.t.wait(u.half)
-	defer u.t.pass(u.half)
-	return fn()
+	fn()
+	u.t.pass(u.half)
 }
 
 // loaderOf returns a loader of p's objects that decodes them into the
 // batch of one half of a platform's tables (0: the first, 1: the second;
 // see Loader.batches).
 func (ld *Loader) loaderOf(p *reconcile.Platform, half int) *loader {
-	return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: p, rows: map[string]int64{}, batch: ld.batches[half]}
+	return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: p, rows: map[string]int64{}, batch: ld.batches[half][0],
+		appended: map[formats.Table]int{}}
 }
 
 // loader decodes one platform's objects, one after another.
@@ -415,6 +488,10 @@ type loader struct {
 	rows    map[string]int64
 	batch   *formats.Batch // reused for every object it reads
 	turn    turn           // its half's place, when two loaders fill one platform
+	ahead   *appender      // when set, appends the batches it decodes, in their turns
+	// appended counts the rows of each table it has taken (its objects
+	// not rejected), for a loader with an appender.
+	appended map[formats.Table]int
 	// drain, when set, takes each transaction batch's rows away once
 	// appended (a platform loaded in parts: LoadParts).
 	drain func(t *reconcile.Txns, obj int, first bool) error
@@ -456,8 +533,15 @@ func (l *loader) load(ctx context.Context, f found, obj int) error {
 		obj = l.p.AddObject(key)
 	}
 	// Only this object's table: the other half may be appending to others.
-	mark := l.p.Rows(f.loc.Table)
-	rows, in, err := decodeInto(ctx, l.p, obj, key, f.loc, o, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: l.batch}, l.turn, l.drain)
+	// With an appender, which may still be appending this table's earlier
+	// rows, the count is this loader's own.
+	var mark int
+	if l.ahead != nil {
+		mark = l.appended[f.loc.Table]
+	} else {
+		mark = l.p.Rows(f.loc.Table)
+	}
+	rows, in, err := decodeInto(ctx, l.p, obj, key, f.loc, o, size, formats.ReadOptions{Scale: l.opt.Scale, Limits: l.opt.Limits, Batch: l.batch}, l.turn, l.ahead, l.drain)
 	sum, herr := hash()
 	if herr != nil {
 		return fmt.Errorf("ingest: read %s: %w", key, herr)
@@ -473,6 +557,7 @@ func (l *loader) load(ctx context.Context, f found, obj int) error {
 		l.log.Warn("input rejected", "key", key, "reason", err.Error())
 	} else {
 		rec.Rows = rows
+		l.appended[f.loc.Table] += int(rows)
 		l.rows[f.loc.Table.String()] += rows
 		for s := range in.Rows {
 			l.in.Rows[s] += in.Rows[s]
@@ -514,7 +599,7 @@ func IsInputError(err error) bool {
 // drain, when not nil, is handed each transaction batch's table once the
 // batch's rows are appended (first: the object's first batch).
 func decodeInto(ctx context.Context, p *reconcile.Platform, obj int, key string, loc Location, r io.ReaderAt, size int64, opt formats.ReadOptions,
-	turn turn, drain func(t *reconcile.Txns, obj int, first bool) error) (int64, reconcile.Input, error) {
+	turn turn, ahead *appender, drain func(t *reconcile.Txns, obj int, first bool) error) (int64, reconcile.Input, error) {
 	var rows int64
 	var in reconcile.Input
 	side, amountCol := reconcile.Bank, -1 // amountCol: transactions only
@@ -529,20 +614,38 @@ func decodeInto(ctx context.Context, p *reconcile.Platform, obj int, key string,
 		turn.begin()
 		p.Prepare(b)
 	}
+	if ahead != nil {
+		opt.Batches = ahead.pool
+	}
 	err := formats.Read(ctx, key, src, size, formats.SchemaOf(loc.Table), opt, func(b *formats.Batch) error {
-		if err := turn.append(func() error { return p.Append(obj, key, loc.BankID, b) }); err != nil {
+		if err := p.CheckOwner(key, loc.BankID, b); err != nil {
+			if ahead != nil {
+				ahead.pool <- b
+			}
 			return err
 		}
 		rows += int64(b.Len)
 		if amountCol >= 0 {
 			in.Rows[side] += int64(b.Len)
 			in.Amount[side].AddAll(b.Cols[amountCol].Ints())
-			if drain != nil {
-				return drain(p.Side(side), obj, b.FirstRow == 0)
-			}
+		}
+		if ahead != nil {
+			p.Advance(b)
+			ahead.pending.Add(1)
+			ahead.jobs <- appendJob{b: b, obj: obj}
+			return nil
+		}
+		turn.append(func() { p.AppendChecked(obj, b) })
+		if amountCol >= 0 && drain != nil {
+			return drain(p.Side(side), obj, b.FirstRow == 0)
 		}
 		return nil
 	})
+	if err != nil && ahead != nil {
+		// The caller takes the object's rows back out of its table: once
+		// the appender is done with the table.
+		ahead.pending.Wait()
+	}
 	switch {
 	case src.err != nil:
 		return 0, in, fmt.Errorf("ingest: read %s: %w", key, src.err)

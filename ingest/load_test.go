@@ -19,7 +19,7 @@ import (
 )
 
 // TestLoadParallel loads every platform of a store (clean ones, one with
-// its ledger in two parts, one with a rejected file, one with fee and loan
+// its ledger in three parts, the last rejected, one with a rejected file, one with fee and loan
 // flows, two whose transactions come in row groups of a few rows, a row of
 // a later group bad: in the ledger's of one, another platform's row,
 // rejected as it is appended; in the custody's of the other, a value no
@@ -40,7 +40,9 @@ func TestLoadParallel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A platform whose ledger comes in two parts.
+	// A platform whose ledger comes in three parts, the last rejected
+	// after two of its row groups are read: the second's rows may not all
+	// be appended yet.
 	part := filepath.Join(dir, "ledger/transactions/date="+date+"/platform=P001/part-00000.parquet")
 	data, err := os.ReadFile(part)
 	if err != nil {
@@ -49,6 +51,9 @@ func TestLoadParallel(t *testing.T) {
 	if err := os.WriteFile(strings.Replace(part, "part-00000", "part-00001", 1), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	bad := parquetRows[formats.LedgerTxnRow](t, part)
+	bad[100].PlatformID = "P002"
+	rewrite(t, strings.Replace(part, "part-00000", "part-00002", 1), formats.LedgerTransactions, bad)
 	// Platforms whose transactions come in row groups of 40 rows, a row of
 	// the third group bad.
 	file := func(pattern string) string {
@@ -104,8 +109,8 @@ func TestLoadParallel(t *testing.T) {
 						parts++
 					}
 				}
-				if parts != 2 {
-					t.Fatalf("P001: %d ledger parts, want 2", parts)
+				if parts != 3 || len(a.Rejections) != 1 || a.Platform.Ledger.N != 2*len(bad) {
+					t.Fatalf("P001: %d ledger parts, %d rejected, %d ledger rows; want 3, 1 and %d", parts, len(a.Rejections), a.Platform.Ledger.N, 2*len(bad))
 				}
 			case "P002", "P003":
 				if len(a.Rejections) != 1 || a.Rejections[0].Table != map[string]formats.Table{"P002": formats.LedgerTransactions, "P003": formats.CustodyTransactions}[id] {

@@ -84,7 +84,7 @@ func locate(path string) (loc Location, key string, ok bool) {
 // the object could not be read.
 func Validate(ctx context.Context, key string, r io.ReaderAt, size int64, loc Location, opt formats.ReadOptions) (int64, error) {
 	p := reconcile.NewPlatform(loc.PlatformID)
-	rows, _, err := decodeInto(ctx, p, p.AddObject(key), key, loc, r, size, opt, turn{}, nil)
+	rows, _, err := decodeInto(ctx, p, p.AddObject(key), key, loc, r, size, opt, turn{}, nil, nil)
 	return rows, err
 }
 
@@ -157,7 +157,7 @@ func (s *Statements) Validate(ctx context.Context, key string, r io.ReaderAt, si
 	}
 	s.tables[g][loc.Table] = true
 	mark := p.Mark()
-	rows, _, err := decodeInto(ctx, p, p.AddObject(key), key, loc, r, size, opt, turn{}, nil)
+	rows, _, err := decodeInto(ctx, p, p.AddObject(key), key, loc, r, size, opt, turn{}, nil, nil)
 	if err != nil {
 		p.Rollback(mark)
 	}

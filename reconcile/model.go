@@ -434,13 +434,26 @@ func (t *Txns) Key(i int) []byte {
 
 // grow makes room for n more rows.
 func (t *Txns) grow(n int) {
-	t.Payer, t.Payee, t.Currency, t.Loan = room(t.Payer, n), room(t.Payee, n), room(t.Currency, n), room(t.Loan, n)
+	t.growInPlace(n)
+	t.growAppended(n)
+}
+
+// growInPlace makes room for n more rows in the columns a reader decodes
+// in place (see Platform.Prepare).
+func (t *Txns) growInPlace(n int) {
 	t.Amount, t.Fee, t.BookedAt = room(t.Amount, n), room(t.Fee, n), room(t.BookedAt, n)
-	t.Kind, t.Status = room(t.Kind, n), room(t.Status, n)
 	t.ID.Offsets = room(t.ID.Offsets, n+1)
 	if t.Side == Bank {
-		t.Bank = room(t.Bank, n)
 		t.Ref.Offsets = room(t.Ref.Offsets, n+1)
+	}
+}
+
+// growAppended makes room for n more rows in the columns Append fills.
+func (t *Txns) growAppended(n int) {
+	t.Payer, t.Payee, t.Currency, t.Loan = room(t.Payer, n), room(t.Payee, n), room(t.Currency, n), room(t.Loan, n)
+	t.Kind, t.Status = room(t.Kind, n), room(t.Status, n)
+	if t.Side == Bank {
+		t.Bank = room(t.Bank, n)
 	}
 }
 
@@ -457,17 +470,25 @@ func room[S ~[]E, E any](s S, n int) S {
 
 func (t *Txns) truncate(n int) {
 	t.N = n
-	truncStrings(&t.ID, n)
+	t.truncateInPlace(n)
 	if t.Side == Bank {
-		truncStrings(&t.Ref, n)
 		t.Bank = t.Bank[:n]
 	}
 	t.Payer, t.Payee, t.Currency, t.Loan = t.Payer[:n], t.Payee[:n], t.Currency[:n], t.Loan[:n]
-	t.Amount, t.Fee, t.BookedAt = t.Amount[:n], t.Fee[:n], t.BookedAt[:n]
 	t.Kind, t.Status = t.Kind[:n], t.Status[:n]
 	for len(t.Spans) > 0 && t.Spans[len(t.Spans)-1].Start >= n {
 		t.Spans = t.Spans[:len(t.Spans)-1]
 	}
+}
+
+// truncateInPlace keeps the first n rows of the columns a reader decodes
+// in place.
+func (t *Txns) truncateInPlace(n int) {
+	truncStrings(&t.ID, n)
+	if t.Side == Bank {
+		truncStrings(&t.Ref, n)
+	}
+	t.Amount, t.Fee, t.BookedAt = t.Amount[:n], t.Fee[:n], t.BookedAt[:n]
 }
 
 // ClearRows empties t of its rows and spans, keeping its memory.
@@ -541,6 +562,52 @@ type Platform struct {
 	// by batch as they are read (ClearRows), to be reconciled in parts:
 	// their tables are not sized for a whole object.
 	Streaming bool
+	// ahead, by side, while the platform is read ahead (ReadAhead): the
+	// columns its readers decode in place, past the rows appended.
+	ahead [2]*Txns
+}
+
+// ReadAhead lets the platform's readers run ahead of the appends, a
+// table's reader and the appender of its batches being two goroutines:
+// from now on Prepare installs columns that follow the reader, which
+// Advance moves past each batch decoded, rather than the platform's own
+// (which the appender's Append sets from its batch), so that a batch
+// decoded while an earlier one waits to be appended goes after its rows,
+// in the same arrays, and Append still copies nothing. EndReadAhead ends
+// it, once every batch read is appended.
+func (p *Platform) ReadAhead() {
+	for _, t := range []*Txns{&p.Ledger, &p.Bank} {
+		p.ahead[t.Side] = &Txns{Side: t.Side, ID: t.ID, Ref: t.Ref, Amount: t.Amount, Fee: t.Fee, BookedAt: t.BookedAt}
+	}
+}
+
+// EndReadAhead ends ReadAhead.
+func (p *Platform) EndReadAhead() { p.ahead = [2]*Txns{} }
+
+// Advance moves the columns a transactions batch was decoded into past
+// its rows, while the platform is read ahead (ReadAhead): the reader
+// calls it once the batch is decoded, before it prepares the next.
+func (p *Platform) Advance(b *formats.Batch) {
+	var t *Txns
+	switch b.Schema.Table {
+	case formats.CustodyTransactions:
+		t = p.ahead[Bank]
+	case formats.LedgerTransactions:
+		t = p.ahead[Ledger]
+	}
+	if t == nil {
+		return
+	}
+	c := txnColsOf(t.Side)
+	if col := &b.Cols[c.id]; col.Installed {
+		t.ID = col.Str
+	}
+	if c.ref >= 0 {
+		if col := &b.Cols[c.ref]; col.Installed {
+			t.Ref = col.Str
+		}
+	}
+	t.Amount, t.Fee, t.BookedAt = b.Cols[c.amount].Int, b.Cols[c.fee].Int, b.Cols[c.booked].Int
 }
 
 // Side returns the platform's transactions of side s.
@@ -575,9 +642,15 @@ func (p *Platform) Recycle(id string) {
 // contradicts its key is an error with its row and column; the caller
 // then discards the whole object with Rollback.
 func (p *Platform) Append(obj int, key, bank string, b *formats.Batch) error {
-	if err := p.checkOwner(key, bank, b); err != nil {
+	if err := p.CheckOwner(key, bank, b); err != nil {
 		return err
 	}
+	p.AppendChecked(obj, b)
+	return nil
+}
+
+// AppendChecked is Append of a batch CheckOwner accepted.
+func (p *Platform) AppendChecked(obj int, b *formats.Batch) {
 	switch b.Schema.Table {
 	case formats.CustodyTransactions:
 		p.appendTxns(&p.Bank, obj, b)
@@ -592,7 +665,6 @@ func (p *Platform) Append(obj int, key, bank string, b *formats.Batch) error {
 	case formats.Loans:
 		p.appendLoans(obj, b)
 	}
-	return nil
 }
 
 // AddObject registers an input object and returns its index.
@@ -649,13 +721,18 @@ func (p *Platform) Rows(t formats.Table) int {
 // writes no other table's: another loader may be appending to those.
 func (p *Platform) Truncate(t formats.Table, n int) {
 	switch t {
-	case formats.CustodyTransactions:
-		if p.Bank.N > n {
-			p.Bank.truncate(n)
+	case formats.CustodyTransactions, formats.LedgerTransactions:
+		side := Bank
+		if t == formats.LedgerTransactions {
+			side = Ledger
 		}
-	case formats.LedgerTransactions:
-		if p.Ledger.N > n {
-			p.Ledger.truncate(n)
+		if tx := p.Side(side); tx.N > n {
+			tx.truncate(n)
+		}
+		// What was read ahead goes too: the rows past n are of the
+		// object being rolled back.
+		if a := p.ahead[side]; a != nil {
+			a.truncateInPlace(n)
 		}
 	case formats.CustodyBalances:
 		if c := &p.CBal; c.N > n {
@@ -694,8 +771,12 @@ func addSpan(s spans, obj, start int) spans {
 	return append(s, Span{Obj: obj, Start: start})
 }
 
-// checkOwner verifies that rows name the platform (and bank) of their key.
-func (p *Platform) checkOwner(key, bank string, b *formats.Batch) error {
+// CheckOwner reports the first row of b that contradicts its key, by
+// naming another platform (or bank) than key's, with its row and column:
+// Append's check, which a reader running ahead of the appends (ReadAhead)
+// makes itself, so that it knows at once whether it is done with its
+// object.
+func (p *Platform) CheckOwner(key, bank string, b *formats.Batch) error {
 	s := b.Schema
 	check := func(name, want, what string) error {
 		i := s.Index(name)
@@ -805,8 +886,11 @@ func (p *Platform) Prepare(b *formats.Batch) {
 	default:
 		return
 	}
+	if a := p.ahead[t.Side]; a != nil {
+		t = a
+	}
 	if b.FirstRow == 0 && b.ObjectRows > 0 && !p.Streaming {
-		t.grow(int(b.ObjectRows)) // once per object: no doubling copies
+		t.growInPlace(int(b.ObjectRows)) // once per object: no doubling copies
 	}
 	c := txnColsOf(t.Side)
 	b.Cols[c.id].Install(&t.ID, nil)
@@ -841,8 +925,14 @@ func (p *Platform) appendTxns(t *Txns, obj int, b *formats.Batch) {
 	if n == 0 {
 		return
 	}
-	if b.FirstRow == 0 && b.ObjectRows > 0 && !b.Cols[txnColsOf(t.Side).amount].Installed {
-		t.grow(int(b.ObjectRows)) // once per object: no doubling copies
+	if b.FirstRow == 0 && b.ObjectRows > 0 && !p.Streaming {
+		// Once per object: no doubling copies. Prepare grew the columns
+		// it installed.
+		if b.Cols[txnColsOf(t.Side).amount].Installed {
+			t.growAppended(int(b.ObjectRows))
+		} else {
+			t.grow(int(b.ObjectRows))
+		}
 	}
 	t.Spans = addSpan(t.Spans, obj, t.N)
 	c := txnColsOf(t.Side)

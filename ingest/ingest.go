@@ -371,6 +371,7 @@ type appender struct {
 	jobs    chan appendJob
 	pool    chan *formats.Batch // the half's batches: the reader takes them, the appender gives them back
 	pending sync.WaitGroup      // batches handed on and not yet appended
+	names   reconcile.BatchNames
 }
 
 // appendJob is a batch for the appender, of number obj of the platform's
@@ -391,7 +392,10 @@ func newAppender(p *reconcile.Platform, u turn, batches []*formats.Batch) *appen
 // run appends the batches handed to it until the reader closes jobs.
 func (a *appender) run() {
 	for j := range a.jobs {
-		a.turn.append(func() { a.p.AppendChecked(j.obj, j.b) })
+		// Only the names wait for the turn; the rest of the append
+		// touches only this half's tables.
+		a.turn.append(func() { a.p.InternNames(j.b, &a.names) })
+		a.p.FillIn(j.obj, j.b, &a.names)
 		a.pool <- j.b
 		a.pending.Done()
 	}

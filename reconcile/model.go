@@ -640,7 +640,7 @@ func (p *Platform) Recycle(id string) {
 // index from AddObject). bank is the bank= segment of the key ("" for
 // ledger and registry tables). A row whose platform_id or bank_id
 // contradicts its key is an error with its row and column; the caller
-// then discards the whole object with Rollback.
+// then discards the whole object with Truncate (or Rollback).
 func (p *Platform) Append(obj int, key, bank string, b *formats.Batch) error {
 	if err := p.CheckOwner(key, bank, b); err != nil {
 		return err
@@ -953,8 +953,9 @@ func txnColsOf(side Side) txnCols {
 }
 
 // Prepare is a formats.ReadOptions.Prepare hook: for transaction tables it
-// installs the platform's own id, amount, fee and time arrays as the
-// batch's destination, so the reader appends to them with no copy.
+// installs the platform's own id, amount, fee and time arrays (those that
+// run ahead of the appends, while the platform is read ahead: ReadAhead)
+// as the batch's destination, so the reader appends to them with no copy.
 func (p *Platform) Prepare(b *formats.Batch) {
 	var t *Txns
 	switch b.Schema.Table {

@@ -156,10 +156,10 @@ func (s *Statements) Validate(ctx context.Context, key string, r io.ReaderAt, si
 		s.order = append(s.order, g)
 	}
 	s.tables[g][loc.Table] = true
-	mark := p.Mark()
+	mark := p.Rows(loc.Table)
 	rows, _, err := decodeInto(ctx, p, p.AddObject(key), key, loc, r, size, opt, turn{}, nil, nil)
 	if err != nil {
-		p.Rollback(mark)
+		p.Truncate(loc.Table, mark)
 	}
 	return rows, err
 }

@@ -77,15 +77,6 @@ func NewDict() *Dict {
 	return d
 }
 
-// NewDictFor returns a dictionary holding only the empty name, its table
-// already sized for about n names: the platform a worker loads next is
-// much like its last, so the table need not double up to it again.
-func NewDictFor(n int) *Dict {
-	d := NewDict()
-	d.reserve(n)
-	return d
-}
-
 // Reuse returns an empty dictionary with d's table (cleared) and room for
 // as many names as d holds. d's names stay valid (Name, and the views of
 // them exceptions hold), but d must not be looked up or added to again.
@@ -632,7 +623,9 @@ func NewPlatform(id string) *Platform {
 // each. Nothing may read p's rows afterwards; the names themselves are not
 // reused (exceptions hold them).
 func (p *Platform) Recycle(id string) {
-	p.Rollback(Mark{})
+	for _, t := range formats.Tables() {
+		p.Truncate(t, 0)
+	}
 	p.ID, p.Names, p.Objects = id, p.Names.Reuse(), nil
 }
 
@@ -640,7 +633,7 @@ func (p *Platform) Recycle(id string) {
 // index from AddObject). bank is the bank= segment of the key ("" for
 // ledger and registry tables). A row whose platform_id or bank_id
 // contradicts its key is an error with its row and column; the caller
-// then discards the whole object with Truncate (or Rollback).
+// then discards the whole object with Truncate.
 func (p *Platform) Append(obj int, key, bank string, b *formats.Batch) error {
 	if err := p.CheckOwner(key, bank, b); err != nil {
 		return err
@@ -745,31 +738,6 @@ func (p *Platform) appendBatch(obj int, b *formats.Batch, names func(i int, dst 
 func (p *Platform) AddObject(key string) int {
 	p.Objects = append(p.Objects, key)
 	return len(p.Objects) - 1
-}
-
-// Mark remembers the table sizes, for Rollback.
-type Mark [6]int
-
-// markTables are the tables of a Mark, in its order.
-func markTables() [6]formats.Table {
-	return [6]formats.Table{formats.CustodyTransactions, formats.LedgerTransactions, formats.CustodyBalances,
-		formats.LedgerBalances, formats.Accounts, formats.Loans}
-}
-
-// Mark returns the current sizes.
-func (p *Platform) Mark() Mark {
-	var m Mark
-	for i, t := range markTables() {
-		m[i] = p.Rows(t)
-	}
-	return m
-}
-
-// Rollback drops every row appended since m.
-func (p *Platform) Rollback(m Mark) {
-	for i, t := range markTables() {
-		p.Truncate(t, m[i])
-	}
 }
 
 // Rows returns how many rows of table t the platform holds.

@@ -142,8 +142,7 @@ type refParts struct {
 	items []refItem
 	next  []int32 // each block's next in its partition's chain; -1: the last
 	head  []int32 // each partition's first block; -1: none
-	tail  []int32 // each partition's last block
-	end   []int32 // each partition's end: after its last item in items
+	end   []int32 // each partition's end: after its last item in items, in its last block
 }
 
 // hashPartition returns a refItem for each of the n keys (an empty bank
@@ -163,7 +162,6 @@ func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) ui
 		items: make([]refItem, nblocks*refBlock),
 		next:  make([]int32, nblocks),
 		head:  make([]int32, nparts),
-		tail:  make([]int32, nparts),
 		end:   make([]int32, nparts),
 	}
 	for p := range rp.head {
@@ -186,9 +184,8 @@ func hashPartition(keys *formats.Strings, n int, side Side, hash func([]byte) ui
 			if rp.head[p] < 0 {
 				rp.head[p] = b
 			} else {
-				rp.next[rp.tail[p]] = b
+				rp.next[(e-1)/refBlock] = b // the full block e ends
 			}
-			rp.tail[p] = b
 			e = b * refBlock
 		}
 		rp.items[e] = refItem{h: uint32(h), idx: int32(i)}
@@ -202,7 +199,7 @@ func (rp *refParts) appendPart(dst []refItem, p int) []refItem {
 	for b := rp.head[p]; b >= 0; b = rp.next[b] {
 		start := int(b) * refBlock
 		end := start + refBlock
-		if b == rp.tail[p] {
+		if rp.next[b] < 0 { // the last, maybe part full
 			end = int(rp.end[p])
 		}
 		dst = append(dst, rp.items[start:end]...)

@@ -579,26 +579,9 @@ func (p *Platform) EndReadAhead() { p.ahead = [2]*Txns{} }
 // its rows, while the platform is read ahead (ReadAhead): the reader
 // calls it once the batch is decoded, before it prepares the next.
 func (p *Platform) Advance(b *formats.Batch) {
-	var t *Txns
-	switch b.Schema.Table {
-	case formats.CustodyTransactions:
-		t = p.ahead[Bank]
-	case formats.LedgerTransactions:
-		t = p.ahead[Ledger]
+	if t := p.decodeTxns(b.Schema.Table); t != nil && t == p.ahead[t.Side] {
+		takeInPlace(t, b)
 	}
-	if t == nil {
-		return
-	}
-	c := txnColsOf(t.Side)
-	if col := &b.Cols[c.id]; col.Installed {
-		t.ID = col.Str
-	}
-	if c.ref >= 0 {
-		if col := &b.Cols[c.ref]; col.Installed {
-			t.Ref = col.Str
-		}
-	}
-	t.Amount, t.Fee, t.BookedAt = b.Cols[c.amount].Int, b.Cols[c.fee].Int, b.Cols[c.booked].Int
 }
 
 // Side returns the platform's transactions of side s.
@@ -925,17 +908,9 @@ func txnColsOf(side Side) txnCols {
 // run ahead of the appends, while the platform is read ahead: ReadAhead)
 // as the batch's destination, so the reader appends to them with no copy.
 func (p *Platform) Prepare(b *formats.Batch) {
-	var t *Txns
-	switch b.Schema.Table {
-	case formats.CustodyTransactions:
-		t = &p.Bank
-	case formats.LedgerTransactions:
-		t = &p.Ledger
-	default:
+	t := p.decodeTxns(b.Schema.Table)
+	if t == nil {
 		return
-	}
-	if a := p.ahead[t.Side]; a != nil {
-		t = a
 	}
 	if b.FirstRow == 0 && b.ObjectRows > 0 && !p.Streaming {
 		t.growInPlace(int(b.ObjectRows)) // once per object: no doubling copies
@@ -948,6 +923,36 @@ func (p *Platform) Prepare(b *formats.Batch) {
 	b.Cols[c.amount].Install(nil, t.Amount)
 	b.Cols[c.fee].Install(nil, t.Fee)
 	b.Cols[c.booked].Install(nil, t.BookedAt)
+}
+
+// decodeTxns returns the transactions a reader of table t decodes into
+// in place (Prepare): those read ahead (ReadAhead), else the platform's
+// own; nil for a table of no transactions.
+func (p *Platform) decodeTxns(t formats.Table) *Txns {
+	side := Bank
+	switch t {
+	case formats.CustodyTransactions:
+	case formats.LedgerTransactions:
+		side = Ledger
+	default:
+		return nil
+	}
+	if a := p.ahead[side]; a != nil {
+		return a
+	}
+	return p.Side(side)
+}
+
+// takeInPlace takes back into t the columns of b that Prepare installed.
+func takeInPlace(t *Txns, b *formats.Batch) {
+	c := txnColsOf(t.Side)
+	if c.ref >= 0 {
+		takeStrings(&t.Ref, &b.Cols[c.ref], b.Len)
+	}
+	takeStrings(&t.ID, &b.Cols[c.id], b.Len)
+	t.Amount = takeInts(t.Amount, &b.Cols[c.amount])
+	t.Fee = takeInts(t.Fee, &b.Cols[c.fee])
+	t.BookedAt = takeInts(t.BookedAt, &b.Cols[c.booked])
 }
 
 // takeStrings takes a string column back from a batch: the installed
@@ -984,21 +989,17 @@ func (p *Platform) appendTxns(t *Txns, obj int, b *formats.Batch, names func(i i
 	}
 	t.Spans = addSpan(t.Spans, obj, t.N)
 	c := txnColsOf(t.Side)
+	takeInPlace(t, b)
 	// The names in nameColsOf's order: the bank's first, at the bank.
 	k := 0
 	if c.ref >= 0 {
-		takeStrings(&t.Ref, &b.Cols[c.ref], n)
 		t.Bank = names(0, t.Bank)
 		k = 1
 	}
-	takeStrings(&t.ID, &b.Cols[c.id], n)
 	t.Payer = names(k, t.Payer)
 	t.Payee = names(k+1, t.Payee)
 	t.Currency = names(k+2, t.Currency)
 	t.Loan = names(k+3, t.Loan)
-	t.Amount = takeInts(t.Amount, &b.Cols[c.amount])
-	t.Fee = takeInts(t.Fee, &b.Cols[c.fee])
-	t.BookedAt = takeInts(t.BookedAt, &b.Cols[c.booked])
 	t.Kind = appendU8(t.Kind, b.Cols[c.kind].Int)
 	t.Status = appendU8(t.Status, b.Cols[c.status].Int)
 	t.N += n

@@ -482,8 +482,7 @@ func (u turn) append(fn func()) {
 // batch of one half of a platform's tables (0: the first, 1: the second;
 // see Loader.batches).
 func (ld *Loader) loaderOf(p *reconcile.Platform, half int) *loader {
-	return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: p, rows: map[string]int64{}, batch: ld.batches[half][0],
-		appended: map[formats.Table]int{}}
+	return &loader{objs: ld.objs, opt: ld.opt, log: ld.opt.Logger, p: p, rows: map[string]int64{}, batch: ld.batches[half][0]}
 }
 
 // loader decodes one platform's objects, one after another.
@@ -499,9 +498,6 @@ type loader struct {
 	batch   *formats.Batch // reused for every object it reads
 	turn    turn           // its half's place, when two loaders fill one platform
 	ahead   *appender      // when set, appends the batches it decodes, in their turns
-	// appended counts the rows of each table it has taken (its objects
-	// not rejected), for a loader with an appender.
-	appended map[formats.Table]int
 	// drain, when set, takes each transaction batch's rows away once
 	// appended (a platform loaded in parts: LoadParts).
 	drain func(t *reconcile.Txns, obj int, first bool) error
@@ -528,7 +524,7 @@ func (e *ioErrorReader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // load decodes object f into the platform. obj is its number there
-// (Platform.AddObject), or -1 to give it the next.
+// (Platform.AddObject).
 func (l *loader) load(ctx context.Context, f found, obj int) error {
 	key := f.info.Key
 	// The checksum for the manifest is taken from the same open object,
@@ -539,15 +535,12 @@ func (l *loader) load(ctx context.Context, f found, obj int) error {
 	}
 	defer o.Close()
 	size := o.SizeBytes()
-	if obj < 0 {
-		obj = l.p.AddObject(key)
-	}
 	// Only this object's table: the other half may be appending to others.
 	// With an appender, which may still be appending this table's earlier
-	// rows, the count is this loader's own.
+	// rows, the count is this loader's own (each table is one half's).
 	var mark int
 	if l.ahead != nil {
-		mark = l.appended[f.loc.Table]
+		mark = int(l.rows[f.loc.Table.String()])
 	} else {
 		mark = l.p.Rows(f.loc.Table)
 	}
@@ -567,7 +560,6 @@ func (l *loader) load(ctx context.Context, f found, obj int) error {
 		l.log.Warn("input rejected", "key", key, "reason", err.Error())
 	} else {
 		rec.Rows = rows
-		l.appended[f.loc.Table] += int(rows)
 		l.rows[f.loc.Table.String()] += rows
 		for s := range in.Rows {
 			l.in.Rows[s] += in.Rows[s]

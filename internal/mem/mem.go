@@ -22,14 +22,24 @@ func Grow[S ~[]E, E any](s S, n int) S {
 	return ns
 }
 
-// MakeWritten returns make([]T, n) with a zero written into each of its
-// pages, for T holding no pointers. Memory fresh from the system reads as
-// the kernel's one zero page until first written: an array that is read
-// before it is written (a hash table's probes) then takes two faults a
-// page, the second copying the zero page and flushing the other
-// processors' TLBs with an interrupt each. One write a page first makes
-// that one plain fault. (10M store: such faults on the names' tables were
-// 6% of the run's processor time.)
+// MakeWritten returns make([]T, n) for a table read and written at
+// random, T holding no pointers, with its memory readied for that:
+//
+//   - It asks the kernel for huge pages (2 MiB) over the whole ones the
+//     array spans (adviseHuge). A table much larger than the processor's
+//     TLB reach in 4 KiB pages (a few MiB) otherwise takes a page walk on
+//     nearly every probe, and a fault for every 4 KiB it first touches.
+//     (100M store, whose names table reaches 128 MiB: the run went from
+//     22.70 to 21.79 s, three runs each taking turns, system time from
+//     3.5-4.7 to 2.9 s; 10M runs, whose table stays under 16 MiB, did not
+//     move.)
+//   - It writes a zero into each page. Memory fresh from the system reads
+//     as the kernel's one zero page until first written: an array that is
+//     read before it is written (a hash table's probes) then takes two
+//     faults a page, the second copying the zero page and flushing the
+//     other processors' TLBs with an interrupt each. One write a page
+//     first makes that one plain fault. (10M store: such faults on the
+//     names' tables were 6% of the run's processor time.)
 func MakeWritten[T any](n int) []T {
 	s := make([]T, n)
 	if n == 0 {
@@ -37,6 +47,7 @@ func MakeWritten[T any](n int) []T {
 	}
 	const page = 4096 // or a multiple of it: every page still gets a write
 	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), uintptr(n)*unsafe.Sizeof(s[0]))
+	adviseHuge(b)
 	for i := 0; i < len(b); i += page {
 		b[i] = 0
 	}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package mem
+
+// adviseHuge has nothing to ask of systems other than Linux.
+func adviseHuge([]byte) {}

@@ -205,6 +205,7 @@ func (d *Dict) grow(bits uint) {
 		}
 		d.slots[s] = e
 	}
+	mem.Unadvise(old)
 }
 
 // Find returns the id of name if interned.

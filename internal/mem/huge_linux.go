@@ -15,11 +15,26 @@ const hugePage = 2 << 20
 // the common default) then do; with "never", or on error, b keeps small
 // pages, which is only slower.
 func adviseHuge(b []byte) {
+	if h := wholeHuge(b); h != nil {
+		_ = syscall.Madvise(h, syscall.MADV_HUGEPAGE)
+	}
+}
+
+// unadviseHuge takes adviseHuge's advice back (MADV_NOHUGEPAGE, which
+// leaves b as the Go heap's memory is with the default "madvise" setting).
+func unadviseHuge(b []byte) {
+	if h := wholeHuge(b); h != nil {
+		_ = syscall.Madvise(h, syscall.MADV_NOHUGEPAGE)
+	}
+}
+
+// wholeHuge returns the whole huge pages within b, nil if none.
+func wholeHuge(b []byte) []byte {
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	first := (start + hugePage - 1) &^ (hugePage - 1)
 	end := (start + uintptr(len(b))) &^ (hugePage - 1)
 	if end <= first {
-		return
+		return nil
 	}
-	_ = syscall.Madvise(b[first-start:end-start], syscall.MADV_HUGEPAGE)
+	return b[first-start : end-start]
 }

@@ -11,7 +11,8 @@ import (
 
 // TestMakeWrittenAdvisesHuge checks, in /proc/self/smaps, that the
 // kernel holds a large table's memory as advised for huge pages (VmFlags
-// "hg"), whatever the system then does with the advice.
+// "hg"), whatever the system then does with the advice, and that
+// Unadvise takes the advice back.
 func TestMakeWrittenAdvisesHuge(t *testing.T) {
 	s := MakeWritten[[32]byte](1 << 18) // 8 MiB: three whole huge pages at least
 	mid := uintptr(unsafe.Pointer(&s[len(s)/2]))
@@ -21,6 +22,14 @@ func TestMakeWrittenAdvisesHuge(t *testing.T) {
 	}
 	if !strings.Contains(" "+flags+" ", " hg ") {
 		t.Errorf("mapping of the table's middle has VmFlags %q, want hg among them", flags)
+	}
+	Unadvise(s)
+	flags, ok = vmFlags(t, mid)
+	if !ok {
+		t.Fatalf("no mapping in /proc/self/smaps holds %#x", mid)
+	}
+	if strings.Contains(" "+flags+" ", " hg ") {
+		t.Errorf("after Unadvise, the mapping has VmFlags %q, want no hg", flags)
 	}
 }
 

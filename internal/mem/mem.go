@@ -53,3 +53,14 @@ func MakeWritten[T any](n int) []T {
 	}
 	return s
 }
+
+// Unadvise takes back the huge page advice MakeWritten gave s, for the
+// caller to drop s: the Go heap reuses the memory for anything, and a
+// range still advised would take a whole huge page at a fault where the
+// collector gave some of it back, more than the heap counts.
+func Unadvise[T any](s []T) {
+	if len(s) == 0 {
+		return
+	}
+	unadviseHuge(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), uintptr(len(s))*unsafe.Sizeof(s[0])))
+}

@@ -174,3 +174,80 @@ func TestReconcileParts(t *testing.T) {
 		}
 	}
 }
+
+// TestReconcileIgnoresNameIDs reconciles each day twice, the second time
+// with every name holding another id (interned first, in a shuffled
+// order): the exceptions and counts must not change. Ids are the order
+// names were first met in, which the order a platform's tables load in
+// decides (ingest's halves and turns); nothing the run writes may hang
+// on it.
+func TestReconcileIgnoresNameIDs(t *testing.T) {
+	ctx := context.Background()
+	accounts, loans := registryRows()
+	for seed := range 100 {
+		rng := rand.New(rand.NewPCG(uint64(seed), 23))
+		var bank []formats.CustodyTxnRow
+		var ledger []formats.LedgerTxnRow
+		var cbal []formats.CustodyBalanceRow
+		if seed%2 == 0 {
+			bank, ledger = randomDay(rng)
+		} else {
+			bank, ledger, cbal = flowDay(rng)
+		}
+		build := func(p *Platform) (*Platform, Input) {
+			p, in := loadInto(t, p, bank, ledger)
+			if seed%2 == 1 {
+				appendTable(t, p, formats.Accounts, accounts)
+				appendTable(t, p, formats.Loans, loans)
+				appendTable(t, p, formats.CustodyBalances, cbal)
+			}
+			return p, in
+		}
+		p, in := build(NewPlatform("P"))
+		names := make([]string, 0, p.Names.Len()-1)
+		for id := 1; id < p.Names.Len(); id++ {
+			names = append(names, p.Names.Name(uint32(id)))
+		}
+		inOrder := slices.Clone(names)
+		rng.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
+		if slices.Equal(names, inOrder) {
+			slices.Reverse(names)
+		}
+		q := NewPlatform("P")
+		for _, n := range names {
+			q.Names.Intern([]byte(n))
+		}
+		q, qin := build(q)
+		moved := 0
+		for id := 1; id < p.Names.Len(); id++ {
+			if qid, ok := q.Names.Find(p.Names.Name(uint32(id))); !ok {
+				t.Fatalf("seed %d: name %q lost", seed, p.Names.Name(uint32(id)))
+			} else if qid != uint32(id) {
+				moved++
+			}
+		}
+		if moved == 0 && len(names) > 1 {
+			t.Fatalf("seed %d: the shuffle left every id in place", seed)
+		}
+		opt := Options{Workers: 1 + seed%2, Scale: 2, DateWindowDays: seed % 3, Location: time.UTC, Severities: DefaultSeverities()}
+		want, err := Reconcile(ctx, p, in, opt)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		got, err := Reconcile(ctx, q, qin, opt)
+		if err != nil {
+			t.Fatalf("seed %d, ids shuffled: %v", seed, err)
+		}
+		if got.Stats != want.Stats {
+			t.Fatalf("seed %d: stats %+v with the ids shuffled, %+v without", seed, got.Stats, want.Stats)
+		}
+		if len(got.Exceptions) != len(want.Exceptions) {
+			t.Fatalf("seed %d: %d exceptions with the ids shuffled, %d without", seed, len(got.Exceptions), len(want.Exceptions))
+		}
+		for i := range want.Exceptions {
+			if got.Exceptions[i] != want.Exceptions[i] {
+				t.Fatalf("seed %d: exception %d differs with the ids shuffled:\n got %+v\nwant %+v", seed, i, got.Exceptions[i], want.Exceptions[i])
+			}
+		}
+	}
+}

@@ -20,7 +20,12 @@ func ptr[T any](v T) *T { return &v }
 // as Parquet, read back and appended.
 func load(t testing.TB, id string, bank []formats.CustodyTxnRow, ledger []formats.LedgerTxnRow) (*Platform, Input) {
 	t.Helper()
-	p := NewPlatform(id)
+	return loadInto(t, NewPlatform(id), bank, ledger)
+}
+
+// loadInto is load into platform p.
+func loadInto(t testing.TB, p *Platform, bank []formats.CustodyTxnRow, ledger []formats.LedgerTxnRow) (*Platform, Input) {
+	t.Helper()
 	var in Input
 	add := func(tbl formats.Table, key string, data []byte, side Side, amountCol int) {
 		obj := p.AddObject(key)

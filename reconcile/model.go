@@ -320,7 +320,19 @@ func (d *Dict) findAtHome(vals *formats.Strings, start, end int, rest []uint32) 
 		// The name's id plus one if its home line holds it. A name longer
 		// than a slot's head compares in the arena too: the second pass's.
 		id1 := uint32(0)
-		if len(name) <= dictInline {
+		if ln := len(name); ln >= 8 && ln <= dictInline {
+			// Both slots compared without a branch a slot: which one
+			// holds the name, if either, is a coin toss the processor
+			// would mispredict.
+			w0 := binary.LittleEndian.Uint64(name)
+			wl := binary.LittleEndian.Uint64(name[ln-8:])
+			var w8 uint64
+			if ln > 16 {
+				w8 = binary.LittleEndian.Uint64(name[8:])
+			}
+			line := (*[2]dictSlot)(d.slots[s : s+2])
+			id1 = slotID(&line[0], tag, ln, w0, wl, w8) | slotID(&line[1], tag, ln, w0, wl, w8)
+		} else if ln < 8 {
 			line := (*[2]dictSlot)(d.slots[s : s+2])
 			for i := range line {
 				if e := &line[i]; e.tag == tag && e.id1 != 0 && int(e.n) == len(name) && headIs(&e.head, name) {
@@ -336,6 +348,22 @@ func (d *Dict) findAtHome(vals *formats.Strings, start, end int, rest []uint32) 
 		}
 	}
 	return rest
+}
+
+// slotID returns slot e's id plus one if it holds the name of length
+// ln (8 to dictInline bytes) and hash tag tag whose first, last and (past
+// 16 bytes) middle words are w0, wl and w8; else 0.
+func slotID(e *dictSlot, tag uint32, ln int, w0, wl, w8 uint64) uint32 {
+	x := uint64(e.tag^tag) | uint64(int(e.n)^ln) |
+		binary.LittleEndian.Uint64(e.head[:]) ^ w0 | binary.LittleEndian.Uint64(e.head[ln-8:]) ^ wl
+	if ln > 16 {
+		x |= binary.LittleEndian.Uint64(e.head[8:]) ^ w8
+	}
+	id1 := e.id1
+	if x != 0 {
+		id1 = 0
+	}
+	return id1
 }
 
 // internBlock is how many values internAll's two passes take at a time:

@@ -1,9 +1,11 @@
 package reconcile
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -313,5 +315,56 @@ func TestDictReuse(t *testing.T) {
 	}
 	if id, ok := d.Find("new-2999"); !ok || id != 3000 {
 		t.Fatalf("Find(new-2999) = %d, %v", id, ok)
+	}
+}
+
+// TestSlotID checks the first pass's branchless compare of a slot against
+// the plain one (tag, id, length and head, compared field by field), on
+// names of every length it takes and slots that differ from them in one
+// thing at a time: a bit of the tag, the length, a bit of any byte, an
+// empty slot; and on random slots and names.
+func TestSlotID(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	slotOf := func(name []byte, tag, id1 uint32) dictSlot {
+		e := dictSlot{tag: tag, id1: id1, n: uint8(len(name))}
+		copy(e.head[:], name)
+		return e
+	}
+	check := func(e dictSlot, tag uint32, name []byte) {
+		t.Helper()
+		want := uint32(0)
+		if e.tag == tag && e.id1 != 0 && int(e.n) == len(name) && headIs(&e.head, name) {
+			want = e.id1
+		}
+		ln := len(name)
+		w0, wl := binary.LittleEndian.Uint64(name), binary.LittleEndian.Uint64(name[ln-8:])
+		var w8 uint64
+		if ln > 16 {
+			w8 = binary.LittleEndian.Uint64(name[8:])
+		}
+		if got := slotID(&e, tag, ln, w0, wl, w8); got != want {
+			t.Fatalf("slot %+v, name %q, tag %#x: slotID %d, want %d", e, name, tag, got, want)
+		}
+	}
+	for range 2000 {
+		ln := 8 + rng.IntN(dictInline-7)
+		name := make([]byte, ln)
+		for i := range name {
+			name[i] = byte(' ' + rng.IntN(95)) // printable, as account numbers are
+		}
+		tag, id1 := rng.Uint32(), 1+rng.Uint32N(1<<20)
+		check(slotOf(name, tag, id1), tag, name)                            // the name itself
+		check(slotOf(name, tag^1<<rng.IntN(32), id1), tag, name)            // a tag a bit off
+		check(slotOf(name, tag, 0), tag, name)                              // an empty slot
+		check(slotOf(name[:ln-1], tag, id1), tag, name)                     // shorter
+		check(slotOf(append(slices.Clone(name), 'x'), tag, id1), tag, name) // longer
+		other := slices.Clone(name)
+		other[rng.IntN(ln)] ^= 1 << rng.IntN(8)
+		check(slotOf(other, tag, id1), tag, name) // a bit of a byte off
+		random := make([]byte, 8+rng.IntN(dictInline-7))
+		for i := range random {
+			random[i] = byte(rng.Uint32())
+		}
+		check(slotOf(random, rng.Uint32(), id1), tag, name) // anything
 	}
 }

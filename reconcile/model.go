@@ -354,8 +354,9 @@ func (d *Dict) findAtHome(vals *formats.Strings, start, end int, rest []uint32) 
 // ln (8 to dictInline bytes) and hash tag tag whose first, last and (past
 // 16 bytes) middle words are w0, wl and w8; else 0.
 func slotID(e *dictSlot, tag uint32, ln int, w0, wl, w8 uint64) uint32 {
+	// (| and ^ bind alike, left to right: each difference in brackets.)
 	x := uint64(e.tag^tag) | uint64(int(e.n)^ln) |
-		binary.LittleEndian.Uint64(e.head[:]) ^ w0 | binary.LittleEndian.Uint64(e.head[ln-8:]) ^ wl
+		(binary.LittleEndian.Uint64(e.head[:]) ^ w0) | (binary.LittleEndian.Uint64(e.head[ln-8:]) ^ wl)
 	if ln > 16 {
 		x |= binary.LittleEndian.Uint64(e.head[8:]) ^ w8
 	}

@@ -80,8 +80,10 @@ bench: build bench-go
 ## each, so platforms grow with the rows) under a --memory-limit of
 ## BENCH_MEMORY_MIB, BENCH_SCALE_RUNS times a size (5, or BENCH_RUNS when
 ## given); fails unless time grows no faster than linearly, within
-## 20%, and every peak RSS stays under the limit. It prints (then the
-## error, when the check fails):
+## 20%, every peak RSS stays under the limit, every run of a size writes
+## the same outputs (their hash printed) and the exceptions the generator
+## seeded come out as often as it says. It prints (then the error, when a
+## check fails):
 ## scale_growth=G limit=1.20 peak_rss_mib=M memory_limit_mib=L
 bench-scale: build
 	cd bench && CGO_ENABLED=1 $(GO) run . -recon ../$(BIN) -scale $(BENCH_SCALE) -memory-limit-mib $(BENCH_MEMORY_MIB) -runs $(BENCH_SCALE_RUNS) $(BENCH_ARGS)

@@ -19,8 +19,10 @@
 // size, the same number of platforms each, the sizes taking turns run
 // after run, and checks that time grows no
 // faster than linearly (within 20%) from one size to the next and that
-// every run's peak RSS stays under -memory-limit-mib; it prints, last but
-// for the error when the check fails,
+// every run's peak RSS stays under -memory-limit-mib. It also holds every
+// run's outputs (their SHA-256, printed) to the size's first run's and
+// the exceptions the generator seeded (recon gen --anomaly-every) to the
+// counts it wrote. It prints, last but for the error when a check fails,
 //
 //	scale_growth=G limit=1.20 peak_rss_mib=M memory_limit_mib=L
 package main

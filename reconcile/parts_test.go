@@ -45,6 +45,64 @@ func appendTable[T any](t testing.TB, p *Platform, tbl formats.Table, rows []T) 
 	}
 }
 
+// testDay is a day's tables: randomDay's, or flowDay's over the flow
+// tests' registry.
+type testDay struct {
+	bank   []formats.CustodyTxnRow
+	ledger []formats.LedgerTxnRow
+	cbal   []formats.CustodyBalanceRow
+	flows  bool
+}
+
+// makeDay makes a flowDay with flows, else a randomDay.
+func makeDay(rng *rand.Rand, flows bool) testDay {
+	d := testDay{flows: flows}
+	if flows {
+		d.bank, d.ledger, d.cbal = flowDay(rng)
+	} else {
+		d.bank, d.ledger = randomDay(rng)
+	}
+	return d
+}
+
+// into loads the day into p, a flow day with the registry and the
+// custody balances.
+func (d testDay) into(t testing.TB, p *Platform) (*Platform, Input) {
+	t.Helper()
+	p, in := loadInto(t, p, d.bank, d.ledger)
+	if d.flows {
+		accounts, loans := registryRows()
+		appendTable(t, p, formats.Accounts, accounts)
+		appendTable(t, p, formats.Loans, loans)
+		appendTable(t, p, formats.CustodyBalances, d.cbal)
+	}
+	return p, in
+}
+
+// sameResult fails the test, saying what, unless got has want's counts
+// and exceptions, in order.
+func sameResult(t *testing.T, what string, got, want *Result) {
+	t.Helper()
+	if got.Stats != want.Stats {
+		t.Fatalf("%s: stats %+v, want %+v", what, got.Stats, want.Stats)
+	}
+	if slices.Equal(got.Exceptions, want.Exceptions) {
+		return
+	}
+	for i := range max(len(got.Exceptions), len(want.Exceptions)) {
+		var g, w formats.Exception
+		if i < len(got.Exceptions) {
+			g = got.Exceptions[i]
+		}
+		if i < len(want.Exceptions) {
+			w = want.Exceptions[i]
+		}
+		if g != w {
+			t.Fatalf("%s: exception %d of %d/%d:\n got %+v\nwant %+v", what, i, len(got.Exceptions), len(want.Exceptions), g, w)
+		}
+	}
+}
+
 // flowDay makes a day over the flow tests' registry: bids, fees,
 // repayments and the rest between registered and unregistered accounts,
 // the ledger's rows mostly mirrored at the bank with a few fields
@@ -123,21 +181,8 @@ func flowDay(rng *rand.Rand) ([]formats.CustodyTxnRow, []formats.LedgerTxnRow, [
 // cap across parts and the statement breaks.
 func TestReconcileParts(t *testing.T) {
 	ctx := context.Background()
-	accounts, loans := registryRows()
 	for seed := range 200 {
-		rng := rand.New(rand.NewPCG(uint64(seed), 17))
-		var p *Platform
-		var in Input
-		if seed%2 == 0 {
-			bank, ledger := randomDay(rng)
-			p, in = load(t, "P", bank, ledger)
-		} else {
-			bank, ledger, cbal := flowDay(rng)
-			p, in = load(t, "P", bank, ledger)
-			appendTable(t, p, formats.Accounts, accounts)
-			appendTable(t, p, formats.Loans, loans)
-			appendTable(t, p, formats.CustodyBalances, cbal)
-		}
+		p, in := makeDay(rand.New(rand.NewPCG(uint64(seed), 17)), seed%2 == 1).into(t, NewPlatform("P"))
 		opt := Options{Workers: 1 + seed%2, Scale: 2, DateWindowDays: seed % 3, Location: time.UTC, Severities: DefaultSeverities()}
 		if seed%4 == 1 {
 			opt.PartitionRows = 2
@@ -154,23 +199,7 @@ func TestReconcileParts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("seed %d, %d parts: %v", seed, n, err)
 			}
-			if got.Stats != want.Stats {
-				t.Fatalf("seed %d, %d parts: stats %+v, whole %+v", seed, n, got.Stats, want.Stats)
-			}
-			if !slices.Equal(got.Exceptions, want.Exceptions) {
-				for i := range max(len(got.Exceptions), len(want.Exceptions)) {
-					var g, w formats.Exception
-					if i < len(got.Exceptions) {
-						g = got.Exceptions[i]
-					}
-					if i < len(want.Exceptions) {
-						w = want.Exceptions[i]
-					}
-					if g != w {
-						t.Fatalf("seed %d, %d parts: exception %d of %d/%d:\n got %+v\nwant %+v", seed, n, i, len(got.Exceptions), len(want.Exceptions), g, w)
-					}
-				}
-			}
+			sameResult(t, fmt.Sprintf("seed %d, %d parts against the whole", seed, n), got, want)
 		}
 	}
 }
@@ -183,27 +212,10 @@ func TestReconcileParts(t *testing.T) {
 // on it.
 func TestReconcileIgnoresNameIDs(t *testing.T) {
 	ctx := context.Background()
-	accounts, loans := registryRows()
 	for seed := range 100 {
 		rng := rand.New(rand.NewPCG(uint64(seed), 23))
-		var bank []formats.CustodyTxnRow
-		var ledger []formats.LedgerTxnRow
-		var cbal []formats.CustodyBalanceRow
-		if seed%2 == 0 {
-			bank, ledger = randomDay(rng)
-		} else {
-			bank, ledger, cbal = flowDay(rng)
-		}
-		build := func(p *Platform) (*Platform, Input) {
-			p, in := loadInto(t, p, bank, ledger)
-			if seed%2 == 1 {
-				appendTable(t, p, formats.Accounts, accounts)
-				appendTable(t, p, formats.Loans, loans)
-				appendTable(t, p, formats.CustodyBalances, cbal)
-			}
-			return p, in
-		}
-		p, in := build(NewPlatform("P"))
+		day := makeDay(rng, seed%2 == 1)
+		p, in := day.into(t, NewPlatform("P"))
 		names := make([]string, 0, p.Names.Len()-1)
 		for id := 1; id < p.Names.Len(); id++ {
 			names = append(names, p.Names.Name(uint32(id)))
@@ -217,7 +229,7 @@ func TestReconcileIgnoresNameIDs(t *testing.T) {
 		for _, n := range names {
 			q.Names.Intern([]byte(n))
 		}
-		q, qin := build(q)
+		q, qin := day.into(t, q)
 		moved := 0
 		for id := 1; id < p.Names.Len(); id++ {
 			if qid, ok := q.Names.Find(p.Names.Name(uint32(id))); !ok {
@@ -238,16 +250,6 @@ func TestReconcileIgnoresNameIDs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("seed %d, ids shuffled: %v", seed, err)
 		}
-		if got.Stats != want.Stats {
-			t.Fatalf("seed %d: stats %+v with the ids shuffled, %+v without", seed, got.Stats, want.Stats)
-		}
-		if len(got.Exceptions) != len(want.Exceptions) {
-			t.Fatalf("seed %d: %d exceptions with the ids shuffled, %d without", seed, len(got.Exceptions), len(want.Exceptions))
-		}
-		for i := range want.Exceptions {
-			if got.Exceptions[i] != want.Exceptions[i] {
-				t.Fatalf("seed %d: exception %d differs with the ids shuffled:\n got %+v\nwant %+v", seed, i, got.Exceptions[i], want.Exceptions[i])
-			}
-		}
+		sameResult(t, fmt.Sprintf("seed %d, ids shuffled against not", seed), got, want)
 	}
 }

@@ -79,6 +79,7 @@ func scaleMain(ctx context.Context, o scaleOptions) error {
 	// comparison: a machine whose speed drifts over the minutes (a shared
 	// host's) then weighs on every size alike, not on the size it ran
 	// during.
+	//
 	// Every run's outputs are hashed and held to the size's first run's,
 	// and the first run's exception counts to what the generator seeded:
 	// a fast run that writes something else is no result. Neither proves
@@ -103,7 +104,7 @@ func scaleMain(ctx context.Context, o scaleOptions) error {
 			fmt.Printf("rows %d run %d recon %7.2f s %6d MiB %7.2f cpu-s  outputs %.16s\n", rows, i+1, m.wall.Seconds(), m.rssKiB/1024, m.cpu.Seconds(), h)
 			if i == 0 {
 				hashes[k] = h
-				if _, err := checkSeeded(roots[k]); err != nil {
+				if err := checkSeeded(roots[k]); err != nil {
 					return fmt.Errorf("recon run at %d rows: %w", rows, err)
 				}
 			} else if h != hashes[k] {
@@ -140,7 +141,7 @@ func scaleMain(ctx context.Context, o scaleOptions) error {
 		fmt.Printf("%12d %8.2f s %6d MiB %14.3f %16s %6d MiB %17s %8.2f s %15s\n", r.rows, r.m.wall.Seconds(), r.m.rssKiB/1024, perM, growth,
 			r.bytes>>20, byBytes, r.m.cpu.Seconds(), cpuGrowth)
 	}
-	fmt.Printf("outputs the same in every run of each size, seeded exceptions as generated\n")
+	fmt.Println("outputs the same in every run of each size, seeded exceptions as generated")
 	fmt.Printf("scale_growth=%.3f limit=%.2f peak_rss_mib=%d memory_limit_mib=%d\n", worst, linearSlack, peak/1024, o.memoryMiB)
 	var errs []error
 	if worst > linearSlack {

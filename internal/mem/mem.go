@@ -46,7 +46,7 @@ func MakeWritten[T any](n int) []T {
 		return s
 	}
 	const page = 4096 // or a multiple of it: every page still gets a write
-	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), uintptr(n)*unsafe.Sizeof(s[0]))
+	b := bytesOf(s)
 	adviseHuge(b)
 	for i := 0; i < len(b); i += page {
 		b[i] = 0
@@ -62,5 +62,10 @@ func Unadvise[T any](s []T) {
 	if len(s) == 0 {
 		return
 	}
-	unadviseHuge(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), uintptr(len(s))*unsafe.Sizeof(s[0])))
+	unadviseHuge(bytesOf(s))
+}
+
+// bytesOf views the memory of s, not empty, as bytes.
+func bytesOf[T any](s []T) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), uintptr(len(s))*unsafe.Sizeof(s[0]))
 }
